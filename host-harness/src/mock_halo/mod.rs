@@ -1,0 +1,1 @@
+//! Mock HaloPSA (placeholder, being written).
