@@ -1,0 +1,394 @@
+//! Tickets: create (applying the mapping profile), read, list, update, note, close.
+//!
+//! Every ticket the connector creates carries `supplier_reference = <prefix>#<key>` (see
+//! `docs/halo-wire.md`): that is how "own" tickets are listed and how an alert's ticket is found
+//! again when the host lost its link. A create whose answer was lost is never re-sent blindly:
+//! the reference is looked up first.
+
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
+
+use serde_json::{json, Map, Value};
+
+use crate::audit::object;
+use crate::halo::errors::invalid_response;
+use crate::halo::model::{saved_object, HaloTicket, Obj};
+use crate::ops::{fetch_list, parse_id};
+use crate::session::HaloSession;
+use crate::time::{normalise, now_unix};
+use crate::types::{
+    ConnectorError, MappingProfile, Note, NoteAdded, Severity, Ticket, TicketChange, TicketPage,
+    TicketQuery, TicketRequest, TicketScope, TicketUpdate,
+};
+
+/// Keys longer than this are stored hashed, to stay within Halo's field length.
+const MAX_STORED_KEY: usize = 80;
+/// Re-sends of a create whose answer was lost and whose reference was not found in Halo.
+const CREATE_ATTEMPTS: u32 = 3;
+
+/// Where a host tenant's ticket goes, after applying the profile.
+pub struct Placement {
+    pub client_id: i64,
+    pub site_id: Option<i64>,
+}
+
+/// What a new ticket needs besides its text.
+pub struct NewTicket<'a> {
+    pub profile: &'a MappingProfile,
+    pub tenant_id: &'a str,
+    pub severity: Severity,
+    pub summary: &'a str,
+    pub details: String,
+    pub contact_name: Option<String>,
+    pub reference: String,
+}
+
+impl HaloSession {
+    /// `<prefix>#<key>`, the value written to `supplier_reference`.
+    pub(crate) fn reference_for(&self, key: &str) -> String {
+        let key = key.trim();
+        let stored = if key.len() > MAX_STORED_KEY {
+            format!("h:{:016x}", fnv1a(key.as_bytes()))
+        } else {
+            key.to_string()
+        };
+        format!("{}#{stored}", self.api.settings.reference_prefix)
+    }
+
+    fn own_prefix(&self) -> String {
+        format!("{}#", self.api.settings.reference_prefix)
+    }
+
+    pub fn create_ticket(&self, profile: &MappingProfile, request: &TicketRequest) -> Result<TicketChange, ConnectorError> {
+        self.api.journal.begin();
+        let nonce = RandomState::new().hash_one(now_unix());
+        let reference = self.reference_for(&format!("ticket:{:x}{:08x}", now_unix(), nonce as u32));
+        let created = self.create_halo_ticket(
+            &NewTicket {
+                profile,
+                tenant_id: &request.tenant_id,
+                severity: request.severity,
+                summary: &request.summary,
+                details: request.details.clone(),
+                contact_name: contact_name(request.contact.as_ref()),
+                reference,
+            },
+            0,
+        )?;
+        let ticket = self.to_ticket(&created)?;
+        let audit = self.api.journal.record_for("create-ticket", "created", vec![object("ticket", created.id)], vec![]);
+        Ok(TicketChange { ticket, audit })
+    }
+
+    /// Creates a Halo ticket. `known_max_id`: the newest ticket already carrying the reference
+    /// (0 if none), so a lost answer can be told apart from an older ticket.
+    pub(crate) fn create_halo_ticket(&self, new: &NewTicket, known_max_id: i64) -> Result<HaloTicket, ConnectorError> {
+        let summary = new.summary.trim();
+        if summary.is_empty() {
+            return Err(ConnectorError::InvalidInput("the ticket summary is empty".into()));
+        }
+        let placement = self.placement(new.profile, new.tenant_id)?;
+        let mut payload = Map::new();
+        payload.insert("client_id".into(), json!(placement.client_id));
+        if let Some(site) = placement.site_id {
+            payload.insert("site_id".into(), json!(site));
+        }
+        payload.insert("summary".into(), json!(truncate(summary, 250)));
+        payload.insert("details".into(), json!(new.details));
+        if let Some(id) = &new.profile.ticket_type_id {
+            payload.insert("tickettype_id".into(), json!(parse_id("ticket type", id)?));
+        }
+        if let Some(priority) = priority_for(new.profile, new.severity)? {
+            payload.insert("priority_id".into(), json!(priority));
+        }
+        if let Some(status) = &new.profile.default_status_id {
+            payload.insert("status_id".into(), json!(parse_id("status", status)?));
+        }
+        if let Some(team) = &new.profile.team_id {
+            payload.insert("team".into(), json!(self.team_name(team)?));
+        }
+        if let Some(category) = new.profile.category.as_deref().filter(|c| !c.trim().is_empty()) {
+            payload.insert("category_1".into(), json!(category));
+        }
+        if let Some(name) = &new.contact_name {
+            payload.insert("user_name".into(), json!(name));
+            payload.insert("reportedby".into(), json!(name));
+        }
+        payload.insert("supplier_reference".into(), json!(new.reference));
+        let body = Value::Array(vec![Value::Object(payload)]);
+
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.api.post("Tickets", &body) {
+                Ok(json) => return ticket_from_save(&json),
+                Err(error) if outcome_unknown(&error) => {
+                    // The create may have reached Halo: look before sending it again.
+                    if let Some(existing) = self.newest_by_reference(&new.reference, known_max_id)? {
+                        return Ok(existing);
+                    }
+                    if attempt >= CREATE_ATTEMPTS {
+                        return Err(error);
+                    }
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    /// The profile's organization (and site) for a host tenant.
+    pub(crate) fn placement(&self, profile: &MappingProfile, tenant_id: &str) -> Result<Placement, ConnectorError> {
+        if let Some(mapping) = profile.tenants.iter().find(|m| m.tenant_id == tenant_id) {
+            return Ok(Placement {
+                client_id: parse_id("organization", &mapping.organization_id)?,
+                site_id: mapping.site_id.as_deref().map(|s| parse_id("site", s)).transpose()?,
+            });
+        }
+        match &profile.fallback_organization_id {
+            Some(fallback) => Ok(Placement { client_id: parse_id("organization", fallback)?, site_id: None }),
+            None => Err(ConnectorError::UnmappedTenant(format!(
+                "tenant '{tenant_id}' is not mapped to a Halo client and the profile has no fallback organization"
+            ))),
+        }
+    }
+
+    /// Tickets carrying exactly this reference, newest first.
+    pub(crate) fn tickets_by_reference(&self, reference: &str) -> Result<Vec<HaloTicket>, ConnectorError> {
+        let (items, _) = fetch_list(&self.api, "Tickets", "tickets", &[("search_supplier_reference", reference.to_string())], None, None)?;
+        let mut tickets: Vec<HaloTicket> = items
+            .iter()
+            .map(HaloTicket::from_json)
+            .collect::<Result<_, _>>()
+            .map_err(|m| invalid_response("GET /api/Tickets", m))?;
+        // Halo's filter may match by substring: keep exact matches only.
+        tickets.retain(|t| t.supplier_reference.as_deref().is_some_and(|r| r.eq_ignore_ascii_case(reference)));
+        tickets.sort_by_key(|t| std::cmp::Reverse(t.id));
+        Ok(tickets)
+    }
+
+    fn newest_by_reference(&self, reference: &str, newer_than: i64) -> Result<Option<HaloTicket>, ConnectorError> {
+        Ok(self.tickets_by_reference(reference)?.into_iter().find(|t| t.id > newer_than))
+    }
+
+    /// Reads one Halo ticket; `None` when it does not exist.
+    pub(crate) fn halo_ticket(&self, id: i64) -> Result<Option<HaloTicket>, ConnectorError> {
+        match self.api.get(&format!("Tickets/{id}"), &[("includedetails", "true".into())]) {
+            Ok(json) => HaloTicket::from_json(&json).map(Some).map_err(|m| invalid_response("GET /api/Tickets/{id}", m)),
+            Err(ConnectorError::NotFound(_)) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    pub fn get_ticket(&self, id: &str) -> Result<Ticket, ConnectorError> {
+        let id = parse_id("ticket", id)?;
+        let ticket = self
+            .halo_ticket(id)?
+            .ok_or_else(|| ConnectorError::NotFound(format!("ticket {id} does not exist or the API agent cannot see it")))?;
+        self.to_ticket(&ticket)
+    }
+
+    pub fn list_tickets(&self, query: &TicketQuery) -> Result<TicketPage, ConnectorError> {
+        let mut filters = Vec::new();
+        if let Some(org) = &query.organization_id {
+            filters.push(("client_id", parse_id("organization", org)?.to_string()));
+        }
+        if query.open_only {
+            filters.push(("open_only", "true".to_string()));
+        }
+        let own = query.scope == TicketScope::Own;
+        if own {
+            filters.push(("search_supplier_reference", self.own_prefix()));
+        }
+        let (items, total) = fetch_list(&self.api, "Tickets", "tickets", &filters, query.page, query.page_size)?;
+        let mut tickets = Vec::new();
+        for item in &items {
+            let halo = HaloTicket::from_json(item).map_err(|m| invalid_response("GET /api/Tickets", m))?;
+            let ticket = self.to_ticket(&halo)?;
+            if !own || ticket.created_by_connector {
+                tickets.push(ticket);
+            }
+        }
+        let total = if query.page.is_none() { tickets.len() as u32 } else { total };
+        Ok(TicketPage { items: tickets, total })
+    }
+
+    pub fn update_ticket(&self, id: &str, update: &TicketUpdate) -> Result<TicketChange, ConnectorError> {
+        self.api.journal.begin();
+        let id = parse_id("ticket", id)?;
+        let mut payload = Map::new();
+        payload.insert("id".into(), json!(id));
+        if let Some(priority) = &update.priority_id {
+            payload.insert("priority_id".into(), json!(parse_id("priority", priority)?));
+        }
+        if let Some(status) = &update.status_id {
+            payload.insert("status_id".into(), json!(parse_id("status", status)?));
+        }
+        if let Some(summary) = update.summary.as_deref().map(str::trim) {
+            if summary.is_empty() {
+                return Err(ConnectorError::InvalidInput("the new summary is empty".into()));
+            }
+            payload.insert("summary".into(), json!(truncate(summary, 250)));
+        }
+        if let Some(team) = &update.team_id {
+            payload.insert("team".into(), json!(self.team_name(team)?));
+        }
+        for (key, value) in &update.fields {
+            let key = key.trim();
+            if key.is_empty() || key.eq_ignore_ascii_case("id") || key.eq_ignore_ascii_case("supplier_reference") {
+                return Err(ConnectorError::InvalidInput(format!("field '{key}' cannot be changed through update-ticket")));
+            }
+            let value = match value.trim().parse::<i64>() {
+                Ok(number) if key.ends_with("_id") => json!(number),
+                _ => json!(value),
+            };
+            payload.insert(key.to_string(), value);
+        }
+        if payload.len() == 1 {
+            return Err(ConnectorError::InvalidInput("the update changes nothing".into()));
+        }
+        if self.halo_ticket(id)?.is_none() {
+            return Err(ConnectorError::NotFound(format!("ticket {id} does not exist")));
+        }
+        let saved = self.api.post("Tickets", &Value::Array(vec![Value::Object(payload)]))?;
+        let saved = ticket_from_save(&saved)?;
+        let ticket = self.to_ticket(&saved)?;
+        let audit = self.api.journal.record_for("update-ticket", "updated", vec![], vec![object("ticket", id)]);
+        Ok(TicketChange { ticket, audit })
+    }
+
+    pub fn add_note(&self, id: &str, note: &Note) -> Result<NoteAdded, ConnectorError> {
+        self.api.journal.begin();
+        let ticket_id = parse_id("ticket", id)?;
+        let action_id = self.post_action(ticket_id, &note.text, note.private, None)?;
+        let audit = self.api.journal.record_for(
+            "add-note",
+            if note.private { "private note added" } else { "public note added" },
+            vec![object("action", action_id)],
+            vec![object("ticket", ticket_id)],
+        );
+        Ok(NoteAdded { note_id: action_id.to_string(), ticket_id: ticket_id.to_string(), audit })
+    }
+
+    pub fn close_ticket(&self, profile: &MappingProfile, id: &str, note: Option<&str>) -> Result<TicketChange, ConnectorError> {
+        self.api.journal.begin();
+        let id = parse_id("ticket", id)?;
+        let current = self
+            .halo_ticket(id)?
+            .ok_or_else(|| ConnectorError::NotFound(format!("ticket {id} does not exist")))?;
+        if self.to_ticket(&current)?.closed {
+            let ticket = self.to_ticket(&current)?;
+            let audit = self.api.journal.record_for("close-ticket", "already closed", vec![], vec![]);
+            return Ok(TicketChange { ticket, audit });
+        }
+        let closed_status = self.closed_status_id(profile.close_status_id.as_deref())?;
+        let text = note.map(str::trim).filter(|n| !n.is_empty()).unwrap_or("Closed by the security platform.");
+        let action = self.post_action(id, text, true, Some(closed_status))?;
+        let ticket = self.get_ticket(&id.to_string())?;
+        let audit = self.api.journal.record_for("close-ticket", "closed", vec![object("action", action)], vec![object("ticket", id)]);
+        Ok(TicketChange { ticket, audit })
+    }
+
+    /// Posts an action (note) with the note outcome, optionally changing the status.
+    pub(crate) fn post_action(&self, ticket_id: i64, text: &str, private: bool, new_status: Option<i64>) -> Result<i64, ConnectorError> {
+        if text.trim().is_empty() {
+            return Err(ConnectorError::InvalidInput("the note is empty".into()));
+        }
+        let outcome = self.note_outcome()?;
+        let mut action = json!({
+            "ticket_id": ticket_id,
+            "outcome_id": outcome,
+            "note": text,
+            "hiddenfromuser": private,
+            "sendemail": false,
+        });
+        if let Some(status) = new_status {
+            action["new_status"] = json!(status);
+        }
+        let saved = self.api.post("Actions", &json!([action]))?;
+        let saved = saved_object(&saved).map_err(|m| invalid_response("POST /api/Actions", m))?;
+        Obj(saved)
+            .require_id("action")
+            .map_err(|m| invalid_response("POST /api/Actions", m))
+    }
+
+    /// A Halo ticket in contract terms.
+    pub(crate) fn to_ticket(&self, t: &HaloTicket) -> Result<Ticket, ConnectorError> {
+        let status = self.status(t.status_id)?;
+        let closed = status.as_ref().map(|s| s.closed).unwrap_or(t.dateclosed.is_some());
+        let prefix = self.own_prefix();
+        let own_key = t
+            .supplier_reference
+            .as_deref()
+            .filter(|r| r.len() > prefix.len() && r[..prefix.len()].eq_ignore_ascii_case(&prefix))
+            .map(|r| r[prefix.len()..].to_string());
+        let base = self.api.settings.base_url.as_str().trim_end_matches('/');
+        Ok(Ticket {
+            id: t.id.to_string(),
+            number: t.id.to_string(),
+            url: Some(format!("{base}/tickets?id={}", t.id)),
+            summary: t.summary.clone(),
+            organization_id: t.client_id.map(|c| c.to_string()),
+            organization_name: t.client_name.clone(),
+            status_id: t.status_id.to_string(),
+            status_name: status.map(|s| s.name),
+            closed,
+            priority_id: t.priority_id.map(|p| p.to_string()),
+            ticket_type_id: t.tickettype_id.map(|p| p.to_string()),
+            team: t.team.clone(),
+            created_at: t.dateoccurred.as_deref().map(normalise),
+            last_action_at: t.lastactiondate.as_deref().map(normalise),
+            closed_at: if closed { t.dateclosed.as_deref().map(normalise) } else { None },
+            created_by_connector: own_key.is_some(),
+            alert_key: own_key.filter(|k| !k.starts_with("ticket:")),
+        })
+    }
+}
+
+/// The priority a severity maps to, if the profile maps it.
+pub fn priority_for(profile: &MappingProfile, severity: Severity) -> Result<Option<i64>, ConnectorError> {
+    profile
+        .priorities
+        .iter()
+        .find(|p| p.severity == severity)
+        .map(|p| parse_id("priority", &p.priority_id))
+        .transpose()
+}
+
+fn ticket_from_save(json: &Value) -> Result<HaloTicket, ConnectorError> {
+    saved_object(json)
+        .and_then(HaloTicket::from_json)
+        .map_err(|m| invalid_response("POST /api/Tickets", m))
+}
+
+/// Errors after which a write may or may not have been applied by Halo.
+fn outcome_unknown(error: &ConnectorError) -> bool {
+    match error {
+        ConnectorError::Transport(m) => !m.contains("denied by the host"),
+        ConnectorError::InvalidResponse(_) => true,
+        ConnectorError::Remote(r) => r.status >= 500,
+        _ => false,
+    }
+}
+
+fn contact_name(contact: Option<&crate::types::Contact>) -> Option<String> {
+    let contact = contact?;
+    contact
+        .name
+        .clone()
+        .or_else(|| contact.email.clone())
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty())
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        format!("{}…", text.chars().take(max - 1).collect::<String>())
+    }
+}
+
+/// FNV-1a, for storing over-long keys (stable across builds, unlike std's hasher).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+}

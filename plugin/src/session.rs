@@ -1,0 +1,99 @@
+//! A Halo session: the API client plus per-session caches of Halo's lookups.
+
+use std::cell::RefCell;
+use std::time::{Duration, Instant};
+
+use crate::halo::api::HaloApi;
+use crate::http::Transport;
+use crate::settings::{self, Settings};
+use crate::types::{Capability, ConnectorError, ConnectorInfo};
+
+/// How long lookups (statuses, teams, outcomes, the agent) are reused before re-reading them:
+/// long enough to save requests during bursts, short enough to notice an admin's change.
+const LOOKUP_TTL: Duration = Duration::from_secs(300);
+
+/// What `info` returns.
+pub fn info() -> ConnectorInfo {
+    ConnectorInfo {
+        name: "halopsa".into(),
+        psa_name: "HaloPSA".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        contract_version: crate::CONTRACT_VERSION.into(),
+        capabilities: vec![
+            Capability::TestConnection,
+            Capability::ListOrganizations,
+            Capability::Lookups,
+            Capability::SuggestMapping,
+            Capability::ValidateMapping,
+            Capability::CreateTicket,
+            Capability::GetTicket,
+            Capability::ListTickets,
+            Capability::UpdateTicket,
+            Capability::AddNote,
+            Capability::CloseTicket,
+            Capability::SyncAlert,
+            Capability::ResolveAlert,
+            Capability::TicketStates,
+        ],
+        settings_form: settings::form(),
+    }
+}
+
+/// A value read from Halo and reused for a while.
+pub struct Cached<T> {
+    slot: RefCell<Option<(Instant, T)>>,
+}
+
+impl<T: Clone> Default for Cached<T> {
+    fn default() -> Self {
+        Cached { slot: RefCell::new(None) }
+    }
+}
+
+impl<T: Clone> Cached<T> {
+    pub fn get_or_load(
+        &self,
+        load: impl FnOnce() -> Result<T, ConnectorError>,
+    ) -> Result<T, ConnectorError> {
+        if let Some((at, value)) = self.slot.borrow().as_ref() {
+            if at.elapsed() < LOOKUP_TTL {
+                return Ok(value.clone());
+            }
+        }
+        let value = load()?;
+        self.slot.replace(Some((Instant::now(), value.clone())));
+        Ok(value)
+    }
+}
+
+/// Lookups cached per session.
+#[derive(Default)]
+pub struct Lookups {
+    pub statuses: Cached<Vec<crate::types::Status>>,
+    pub teams: Cached<Vec<crate::types::Team>>,
+    pub ticket_types: Cached<Vec<crate::types::TicketType>>,
+    /// (id, name) of Halo outcomes.
+    pub outcomes: Cached<Vec<(i64, String)>>,
+    /// The agent the token acts as: (id, name).
+    pub me: Cached<Option<(i64, String)>>,
+}
+
+/// One connection to one Halo instance.
+pub struct HaloSession {
+    pub(crate) api: HaloApi,
+    pub(crate) lookups: Lookups,
+}
+
+impl HaloSession {
+    /// Validates the settings; makes no request.
+    pub fn open(
+        pairs: &[(String, String)],
+        transport: Box<dyn Transport>,
+    ) -> Result<HaloSession, ConnectorError> {
+        let settings = Settings::parse(pairs)?;
+        Ok(HaloSession {
+            api: HaloApi::new(settings, transport),
+            lookups: Lookups::default(),
+        })
+    }
+}
