@@ -34,6 +34,8 @@ pub mod ops;
 pub mod session;
 pub mod settings;
 pub mod time;
+#[cfg(test)]
+mod testing;
 #[cfg(target_arch = "wasm32")]
 mod transport_wasi;
 

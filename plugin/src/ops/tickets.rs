@@ -392,3 +392,68 @@ fn truncate(text: &str, max: usize) -> String {
 fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    use crate::http::TransportError;
+    use crate::session::HaloSession;
+    use crate::testing::{json, settings, Scripted, TOKEN};
+    use crate::types::{MappingProfile, Severity, SyncStrategy, TenantMapping, TicketRequest};
+
+    fn profile() -> MappingProfile {
+        MappingProfile {
+            tenants: vec![TenantMapping { tenant_id: "t1".into(), organization_id: "3".into(), site_id: None }],
+            fallback_organization_id: None,
+            priorities: vec![],
+            default_status_id: None,
+            ticket_type_id: None,
+            team_id: None,
+            category: None,
+            strategy: SyncStrategy::CreateOnly,
+            reopen_window_hours: 0,
+            reopen_status_id: None,
+            close_status_id: None,
+        }
+    }
+
+    /// Halo creates the ticket but the answer is lost: the connector finds it by its reference
+    /// instead of creating a second one.
+    #[test]
+    fn lost_create_answer_is_recovered_without_a_duplicate() {
+        let reference = Rc::new(Cell::new(None::<String>));
+        let seen = reference.clone();
+        let (transport, log) = Scripted::new(move |req, _| match req.url.path() {
+            "/auth/token" => json(200, TOKEN),
+            "/api/Status" => json(200, r#"[{"id":1,"name":"New"},{"id":9,"name":"Closed"}]"#),
+            "/api/Tickets" if req.body.is_some() => {
+                let body: serde_json::Value = serde_json::from_slice(req.body.as_ref().unwrap()).unwrap();
+                seen.set(body[0]["supplier_reference"].as_str().map(str::to_string));
+                Err(TransportError::Failed("connection reset".into()))
+            }
+            "/api/Tickets" => {
+                let r = seen.take().unwrap_or_default();
+                json(200, &format!(r#"{{"record_count":1,"tickets":[{{"id":77,"summary":"s","status_id":1,"supplier_reference":"{r}"}}]}}"#))
+            }
+            _ => json(404, "{}"),
+        });
+        let session = HaloSession::open(&settings(), transport).unwrap();
+        let request = TicketRequest { tenant_id: "t1".into(), severity: Severity::High, summary: "s".into(), details: "d".into(), contact: None };
+        let change = session.create_ticket(&profile(), &request).unwrap();
+        assert_eq!(change.ticket.id, "77");
+        assert!(change.ticket.created_by_connector);
+        assert_eq!(log.count("POST /api/Tickets"), 1, "the create was not re-sent");
+        assert_eq!(change.audit.requests.iter().filter(|r| r.method == "POST" && r.status == 0).count(), 1);
+    }
+
+    #[test]
+    fn unmapped_tenant_is_a_typed_error_before_any_request() {
+        let (transport, log) = Scripted::new(|_, _| json(500, "{}"));
+        let session = HaloSession::open(&settings(), transport).unwrap();
+        let request = TicketRequest { tenant_id: "nobody".into(), severity: Severity::Low, summary: "s".into(), details: "d".into(), contact: None };
+        assert!(matches!(session.create_ticket(&profile(), &request), Err(crate::types::ConnectorError::UnmappedTenant(_))));
+        assert_eq!(log.requests.borrow().len(), 0);
+    }
+}
