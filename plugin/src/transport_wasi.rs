@@ -78,16 +78,17 @@ fn send(request: &Request) -> Result<Response, TransportError> {
 
     let body = outgoing.body().map_err(failed("open request body"))?;
     let future = outgoing_handler::handle(outgoing, Some(options)).map_err(map_error_code)?;
-    if let Some(bytes) = &request.body {
-        let stream = body.write().map_err(failed("open request stream"))?;
-        for chunk in bytes.chunks(4096) {
-            stream
-                .blocking_write_and_flush(chunk)
-                .map_err(|e| TransportError::Failed(format!("request body write failed: {e:?}")))?;
-        }
-        drop(stream);
+    if let Err(body_error) = write_body(body, request.body.as_deref()) {
+        // A host that refuses the request (egress policy) closes the body stream: the reason
+        // is in the response future, not in the write error.
+        let pollable = future.subscribe();
+        pollable.block();
+        drop(pollable);
+        return Err(match future.get() {
+            Some(Ok(Err(code))) => map_error_code(code),
+            _ => body_error,
+        });
     }
-    OutgoingBody::finish(body, None).map_err(map_error_code)?;
 
     let pollable = future.subscribe();
     pollable.block();
@@ -145,6 +146,19 @@ fn send(request: &Request) -> Result<Response, TransportError> {
         headers,
         body: buffer,
     })
+}
+
+fn write_body(body: OutgoingBody, bytes: Option<&[u8]>) -> Result<(), TransportError> {
+    if let Some(bytes) = bytes {
+        let stream = body.write().map_err(failed("open request stream"))?;
+        for chunk in bytes.chunks(4096) {
+            stream
+                .blocking_write_and_flush(chunk)
+                .map_err(|e| TransportError::Failed(format!("request body write failed: {e:?}")))?;
+        }
+        drop(stream);
+    }
+    OutgoingBody::finish(body, None).map_err(map_error_code)
 }
 
 fn map_error_code(code: ErrorCode) -> TransportError {
