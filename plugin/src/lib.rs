@@ -35,6 +35,8 @@ pub mod session;
 pub mod settings;
 pub mod time;
 #[cfg(test)]
+mod fuzz;
+#[cfg(test)]
 mod testing;
 #[cfg(target_arch = "wasm32")]
 mod transport_wasi;
