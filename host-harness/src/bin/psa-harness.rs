@@ -1,1 +1,5 @@
-fn main() {}
+//! `psa-harness`: run PSA connector components (see `host_harness::cli`).
+
+fn main() -> std::process::ExitCode {
+    host_harness::cli::main()
+}

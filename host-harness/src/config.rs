@@ -1,0 +1,72 @@
+//! Host limits and policy knobs: [`HostConfig`] and [`RateBudgetConfig`].
+
+use std::time::Duration;
+
+/// Limits and policy a [`ConnectorHost`](crate::ConnectorHost) applies to every connector it
+/// loads. `HostConfig::default()` is a sane production setting; override single fields with
+/// struct update syntax:
+///
+/// ```
+/// use std::time::Duration;
+/// use host_harness::HostConfig;
+///
+/// let config = HostConfig { call_timeout: Duration::from_secs(30), ..HostConfig::default() };
+/// assert_eq!(config.memory_limit_bytes, 64 << 20);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostConfig {
+    /// Wall-clock budget of one connector call (an operation, `info` or `session.open`),
+    /// including the HTTP requests it makes. A call that runs out traps with a timeout and
+    /// poisons its session. Default: 60 s.
+    pub call_timeout: Duration,
+    /// Maximum linear memory of one connector instance. Growing past it traps. Default: 64 MiB.
+    pub memory_limit_bytes: usize,
+    /// Upper bound for each of the guest's HTTP timeouts (connect, first byte, between bytes);
+    /// a guest asking for more, or for none, gets this. Default: 30 s.
+    pub request_timeout: Duration,
+    /// Maximum size of one HTTP response body the guest may read; a longer body fails the
+    /// read rather than being buffered. Default: 16 MiB.
+    pub max_response_bytes: u64,
+    /// Limit for the in-memory size of the header fields of one request or response.
+    /// Default: 64 KiB.
+    pub max_header_bytes: usize,
+    /// When true (the default), plain `http` is allowed only to loopback hosts (`127.0.0.0/8`,
+    /// `::1`, `localhost`); every other host must be reached over `https`.
+    pub allow_plain_http_to_loopback_only: bool,
+    /// Client-side rate budget per PSA instance (`scheme://host:port`), shared by all sessions
+    /// of this host. Requests beyond the budget wait for a slot. `None` disables it.
+    /// Default: 300 requests per rolling 300 s (HaloPSA's documented limit).
+    pub rate_budget: Option<RateBudgetConfig>,
+}
+
+impl Default for HostConfig {
+    fn default() -> Self {
+        Self {
+            call_timeout: Duration::from_secs(60),
+            memory_limit_bytes: 64 << 20,
+            request_timeout: Duration::from_secs(30),
+            max_response_bytes: 16 << 20,
+            max_header_bytes: 64 << 10,
+            allow_plain_http_to_loopback_only: true,
+            rate_budget: Some(RateBudgetConfig::default()),
+        }
+    }
+}
+
+/// A rolling-window request budget: at most `max_requests` requests start within any `window`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateBudgetConfig {
+    /// Requests allowed per window. Zero is treated as one.
+    pub max_requests: u32,
+    /// Length of the rolling window.
+    pub window: Duration,
+}
+
+impl Default for RateBudgetConfig {
+    fn default() -> Self {
+        Self {
+            max_requests: 300,
+            window: Duration::from_secs(300),
+        }
+    }
+}
