@@ -80,7 +80,7 @@ impl std::fmt::Display for DemoError {
 }
 
 /// Unwraps an operation's double result, naming the step on failure.
-fn op<T>(step: &'static str, result: OpResult<T>) -> Result<T, DemoError> {
+pub(super) fn op<T>(step: &'static str, result: OpResult<T>) -> Result<T, DemoError> {
     match result {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(error)) => Err(DemoError::Connector { step, error }),
@@ -88,7 +88,7 @@ fn op<T>(step: &'static str, result: OpResult<T>) -> Result<T, DemoError> {
     }
 }
 
-fn flow(step: &'static str, message: impl Into<String>) -> DemoError {
+pub(super) fn flow(step: &'static str, message: impl Into<String>) -> DemoError {
     DemoError::Flow {
         step,
         message: message.into(),
@@ -147,10 +147,11 @@ pub async fn run_demo(args: DemoArgs) -> Result<Demo, DemoError> {
     demo.create_ticket().await?;
     demo.get_ticket().await?;
     demo.list_own_tickets().await?;
+    demo.alert_lifecycle().await?;
     Ok(demo)
 }
 
-fn heading(title: &str) {
+pub(super) fn heading(title: &str) {
     println!("\n== {title}");
 }
 
@@ -231,7 +232,10 @@ impl Demo {
         })
     }
 
-    fn session(&mut self, step: &'static str) -> Result<&mut ConnectorSession, DemoError> {
+    pub(super) fn session_mut(
+        &mut self,
+        step: &'static str,
+    ) -> Result<&mut ConnectorSession, DemoError> {
         self.session
             .as_mut()
             .ok_or_else(|| flow(step, "no session"))
@@ -297,7 +301,7 @@ impl Demo {
     pub async fn test_connection(&mut self) -> Result<(), DemoError> {
         const STEP: &str = "test-connection";
         heading("Test connection");
-        let report = op(STEP, self.session(STEP)?.test_connection().await)?;
+        let report = op(STEP, self.session_mut(STEP)?.test_connection().await)?;
         println!("ok: {}", yes_no(report.ok));
         println!("token endpoint: {}", report.token_endpoint);
         println!("api: {}", report.resource_url);
@@ -336,7 +340,10 @@ impl Demo {
             page: None,
             page_size: None,
         };
-        let page = op(STEP, self.session(STEP)?.list_organizations(&query).await)?;
+        let page = op(
+            STEP,
+            self.session_mut(STEP)?.list_organizations(&query).await,
+        )?;
         println!("{} organizations (total {})", page.items.len(), page.total);
         for org in page.items.iter().take(5) {
             let domains = if org.domains.is_empty() {
@@ -358,7 +365,10 @@ impl Demo {
         const STEP: &str = "suggest-mapping";
         heading("Mapping suggestions");
         let tenants = sample_tenants();
-        let suggestions = op(STEP, self.session(STEP)?.suggest_mapping(&tenants).await)?;
+        let suggestions = op(
+            STEP,
+            self.session_mut(STEP)?.suggest_mapping(&tenants).await,
+        )?;
         for s in &suggestions {
             let tenant = tenants
                 .iter()
@@ -393,7 +403,7 @@ impl Demo {
     pub async fn build_profile(&mut self) -> Result<(), DemoError> {
         const STEP: &str = "lookups";
         heading("Lookups and mapping profile");
-        let session = self.session(STEP)?;
+        let session = self.session_mut(STEP)?;
         let types = op(STEP, session.list_ticket_types().await)?;
         let ticket_type = types
             .iter()
@@ -486,7 +496,7 @@ impl Demo {
         Ok(())
     }
 
-    fn profile(&self, step: &'static str) -> Result<MappingProfile, DemoError> {
+    pub(super) fn profile(&self, step: &'static str) -> Result<MappingProfile, DemoError> {
         self.profile
             .clone()
             .ok_or_else(|| flow(step, "no mapping profile"))
@@ -497,7 +507,10 @@ impl Demo {
         const STEP: &str = "validate-mapping";
         heading("Validate profile");
         let profile = self.profile(STEP)?;
-        let report = op(STEP, self.session(STEP)?.validate_mapping(&profile).await)?;
+        let report = op(
+            STEP,
+            self.session_mut(STEP)?.validate_mapping(&profile).await,
+        )?;
         println!("ok: {}", yes_no(report.ok));
         for f in &report.findings {
             println!(
@@ -529,7 +542,9 @@ impl Demo {
         );
         let change = op(
             STEP,
-            self.session(STEP)?.create_ticket(&profile, &request).await,
+            self.session_mut(STEP)?
+                .create_ticket(&profile, &request)
+                .await,
         )?;
         print_ticket(&change.ticket);
         let audit = &change.audit;
@@ -558,7 +573,7 @@ impl Demo {
             .as_ref()
             .map(|t| t.id.clone())
             .ok_or_else(|| flow(STEP, "no ticket"))?;
-        let ticket = op(STEP, self.session(STEP)?.get_ticket(&id).await)?;
+        let ticket = op(STEP, self.session_mut(STEP)?.get_ticket(&id).await)?;
         print_ticket(&ticket);
         println!(
             "created by connector: {}",
@@ -579,7 +594,7 @@ impl Demo {
             page: None,
             page_size: None,
         };
-        let page = op(STEP, self.session(STEP)?.list_tickets(&query).await)?;
+        let page = op(STEP, self.session_mut(STEP)?.list_tickets(&query).await)?;
         println!("{} tickets (total {})", page.items.len(), page.total);
         for t in &page.items {
             println!(

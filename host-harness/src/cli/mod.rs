@@ -6,6 +6,7 @@
 
 mod call;
 pub mod demo;
+mod demo_lifecycle;
 mod mock;
 mod settings;
 
