@@ -30,20 +30,31 @@ fn json_value() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map(Value::Number).unwrap_or(Value::Null)),
+        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null)),
         "[a-z_#:0-9 -]{0,12}".prop_map(Value::String),
     ];
     leaf.prop_recursive(3, 24, 6, |inner| {
         let keys = prop_oneof![
-            Just("id".to_string()), Just("name".to_string()), Just("record_count".to_string()),
-            Just("clients".to_string()), Just("tickets".to_string()), Just("actions".to_string()),
-            Just("status_id".to_string()), Just("priorityid".to_string()), Just("fields".to_string()),
-            Just("supplier_reference".to_string()), Just("dateclosed".to_string()), Just("who_agentid".to_string()),
+            Just("id".to_string()),
+            Just("name".to_string()),
+            Just("record_count".to_string()),
+            Just("clients".to_string()),
+            Just("tickets".to_string()),
+            Just("actions".to_string()),
+            Just("status_id".to_string()),
+            Just("priorityid".to_string()),
+            Just("fields".to_string()),
+            Just("supplier_reference".to_string()),
+            Just("dateclosed".to_string()),
+            Just("who_agentid".to_string()),
             "[a-z_]{1,8}",
         ];
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::btree_map(keys, inner, 0..6).prop_map(|m| Value::Object(m.into_iter().collect())),
+            prop::collection::btree_map(keys, inner, 0..6)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })
 }
@@ -52,13 +63,19 @@ fn json_value() -> impl Strategy<Value = Value> {
 fn body() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         json_value().prop_map(|v| v.to_string().into_bytes()),
-        (prop::sample::select(SEEDS), any::<prop::sample::Index>()).prop_map(|(seed, cut)| seed.as_bytes()[..cut.index(seed.len() + 1)].to_vec()),
-        (prop::sample::select(SEEDS), any::<prop::sample::Index>(), any::<u8>()).prop_map(|(seed, at, byte)| {
-            let mut bytes = seed.as_bytes().to_vec();
-            let i = at.index(bytes.len());
-            bytes[i] = byte;
-            bytes
-        }),
+        (prop::sample::select(SEEDS), any::<prop::sample::Index>())
+            .prop_map(|(seed, cut)| seed.as_bytes()[..cut.index(seed.len() + 1)].to_vec()),
+        (
+            prop::sample::select(SEEDS),
+            any::<prop::sample::Index>(),
+            any::<u8>()
+        )
+            .prop_map(|(seed, at, byte)| {
+                let mut bytes = seed.as_bytes().to_vec();
+                let i = at.index(bytes.len());
+                bytes[i] = byte;
+                bytes
+            }),
         prop::sample::select(SEEDS).prop_map(|s| s.as_bytes().to_vec()),
         prop::collection::vec(any::<u8>(), 0..64),
     ]
@@ -72,15 +89,30 @@ struct Answer {
 }
 
 fn answer() -> impl Strategy<Value = Answer> {
-    (prop::sample::select(vec![200u16, 200, 200, 400, 401, 403, 404, 429, 500, 502]), body(), prop::bool::weighted(0.05))
-        .prop_map(|(status, body, transport_error)| Answer { status, body, transport_error })
+    (
+        prop::sample::select(vec![200u16, 200, 200, 400, 401, 403, 404, 429, 500, 502]),
+        body(),
+        prop::bool::weighted(0.05),
+    )
+        .prop_map(|(status, body, transport_error)| Answer {
+            status,
+            body,
+            transport_error,
+        })
 }
 
 fn profile() -> MappingProfile {
     MappingProfile {
-        tenants: vec![TenantMapping { tenant_id: "t".into(), organization_id: "3".into(), site_id: None }],
+        tenants: vec![TenantMapping {
+            tenant_id: "t".into(),
+            organization_id: "3".into(),
+            site_id: None,
+        }],
         fallback_organization_id: None,
-        priorities: vec![PriorityMapping { severity: Severity::High, priority_id: "5".into() }],
+        priorities: vec![PriorityMapping {
+            severity: Severity::High,
+            priority_id: "5".into(),
+        }],
         default_status_id: None,
         ticket_type_id: Some("21".into()),
         team_id: None,
@@ -102,12 +134,29 @@ fn run(op: u8, answers: Vec<Answer>) {
         if a.transport_error {
             return Err(TransportError::Failed("reset".into()));
         }
-        Ok(Response { status: a.status, headers: vec![("content-type".into(), "application/json".into())], body: a.body.clone() })
+        Ok(Response {
+            status: a.status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: a.body.clone(),
+        })
     });
     let session = HaloSession::open(&settings(), transport).expect("valid settings");
-    let all = OrganizationQuery { search: None, include_inactive: false, page: None, page_size: None };
+    let all = OrganizationQuery {
+        search: None,
+        include_inactive: false,
+        page: None,
+        page_size: None,
+    };
     let alert = SyncRequest {
-        alert: Alert { key: "k".into(), occurrence_id: Some("o".into()), tenant_id: "t".into(), severity: Severity::High, summary: "s".into(), details: "d".into(), contact: None },
+        alert: Alert {
+            key: "k".into(),
+            occurrence_id: Some("o".into()),
+            tenant_id: "t".into(),
+            severity: Severity::High,
+            summary: "s".into(),
+            details: "d".into(),
+            contact: None,
+        },
         link: Some("7".into()),
     };
     // Each arm may succeed or fail; it must simply return.
@@ -116,9 +165,28 @@ fn run(op: u8, answers: Vec<Answer>) {
         1 => session.list_organizations(all).map(|_| ()),
         2 => session.list_statuses().map(|_| ()),
         3 => session.get_ticket("7").map(|_| ()),
-        4 => session.create_ticket(&profile(), &TicketRequest { tenant_id: "t".into(), severity: Severity::High, summary: "s".into(), details: "d".into(), contact: None }).map(|_| ()),
+        4 => session
+            .create_ticket(
+                &profile(),
+                &TicketRequest {
+                    tenant_id: "t".into(),
+                    severity: Severity::High,
+                    summary: "s".into(),
+                    details: "d".into(),
+                    contact: None,
+                },
+            )
+            .map(|_| ()),
         5 => session.sync_alert(&profile(), &alert).map(|_| ()),
-        6 => session.resolve_alert(&profile(), &ResolveRequest { key: "k".into(), link: None }).map(|_| ()),
+        6 => session
+            .resolve_alert(
+                &profile(),
+                &ResolveRequest {
+                    key: "k".into(),
+                    link: None,
+                },
+            )
+            .map(|_| ()),
         7 => session.ticket_states(&["7".into(), "8".into()]).map(|_| ()),
         8 => session.validate_mapping(&profile()).map(|_| ()),
         _ => session.list_priorities(Some("21")).map(|_| ()),

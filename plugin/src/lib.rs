@@ -27,17 +27,17 @@ mod bindings {
 }
 
 pub mod audit;
+#[cfg(test)]
+mod fuzz;
 pub mod halo;
 pub mod http;
 pub mod mapping;
 pub mod ops;
 pub mod session;
 pub mod settings;
-pub mod time;
-#[cfg(test)]
-mod fuzz;
 #[cfg(test)]
 mod testing;
+pub mod time;
 #[cfg(target_arch = "wasm32")]
 mod transport_wasi;
 
@@ -73,13 +73,19 @@ mod component {
         fn test_connection(&self) -> Result<ConnectionReport, ConnectorError> {
             HaloSession::test_connection(self)
         }
-        fn list_organizations(&self, query: OrganizationQuery) -> Result<OrganizationPage, ConnectorError> {
+        fn list_organizations(
+            &self,
+            query: OrganizationQuery,
+        ) -> Result<OrganizationPage, ConnectorError> {
             HaloSession::list_organizations(self, query)
         }
         fn get_organization(&self, id: String) -> Result<Organization, ConnectorError> {
             HaloSession::get_organization(self, &id)
         }
-        fn list_priorities(&self, ticket_type_id: Option<String>) -> Result<Vec<Priority>, ConnectorError> {
+        fn list_priorities(
+            &self,
+            ticket_type_id: Option<String>,
+        ) -> Result<Vec<Priority>, ConnectorError> {
             HaloSession::list_priorities(self, ticket_type_id.as_deref())
         }
         fn list_statuses(&self) -> Result<Vec<Status>, ConnectorError> {
@@ -91,13 +97,23 @@ mod component {
         fn list_teams(&self) -> Result<Vec<Team>, ConnectorError> {
             HaloSession::list_teams(self)
         }
-        fn suggest_mapping(&self, tenants: Vec<HostTenant>) -> Result<Vec<MappingSuggestion>, ConnectorError> {
+        fn suggest_mapping(
+            &self,
+            tenants: Vec<HostTenant>,
+        ) -> Result<Vec<MappingSuggestion>, ConnectorError> {
             HaloSession::suggest_mapping(self, &tenants)
         }
-        fn validate_mapping(&self, profile: MappingProfile) -> Result<ValidationReport, ConnectorError> {
+        fn validate_mapping(
+            &self,
+            profile: MappingProfile,
+        ) -> Result<ValidationReport, ConnectorError> {
             HaloSession::validate_mapping(self, &profile)
         }
-        fn create_ticket(&self, profile: MappingProfile, request: TicketRequest) -> Result<TicketChange, ConnectorError> {
+        fn create_ticket(
+            &self,
+            profile: MappingProfile,
+            request: TicketRequest,
+        ) -> Result<TicketChange, ConnectorError> {
             HaloSession::create_ticket(self, &profile, &request)
         }
         fn get_ticket(&self, id: String) -> Result<Ticket, ConnectorError> {
@@ -106,19 +122,36 @@ mod component {
         fn list_tickets(&self, query: TicketQuery) -> Result<TicketPage, ConnectorError> {
             HaloSession::list_tickets(self, &query)
         }
-        fn update_ticket(&self, id: String, update: TicketUpdate) -> Result<TicketChange, ConnectorError> {
+        fn update_ticket(
+            &self,
+            id: String,
+            update: TicketUpdate,
+        ) -> Result<TicketChange, ConnectorError> {
             HaloSession::update_ticket(self, &id, &update)
         }
         fn add_note(&self, id: String, note: Note) -> Result<NoteAdded, ConnectorError> {
             HaloSession::add_note(self, &id, &note)
         }
-        fn close_ticket(&self, profile: MappingProfile, id: String, note: Option<String>) -> Result<TicketChange, ConnectorError> {
+        fn close_ticket(
+            &self,
+            profile: MappingProfile,
+            id: String,
+            note: Option<String>,
+        ) -> Result<TicketChange, ConnectorError> {
             HaloSession::close_ticket(self, &profile, &id, note.as_deref())
         }
-        fn sync_alert(&self, profile: MappingProfile, request: SyncRequest) -> Result<SyncOutcome, ConnectorError> {
+        fn sync_alert(
+            &self,
+            profile: MappingProfile,
+            request: SyncRequest,
+        ) -> Result<SyncOutcome, ConnectorError> {
             HaloSession::sync_alert(self, &profile, &request)
         }
-        fn resolve_alert(&self, profile: MappingProfile, request: ResolveRequest) -> Result<ResolveOutcome, ConnectorError> {
+        fn resolve_alert(
+            &self,
+            profile: MappingProfile,
+            request: ResolveRequest,
+        ) -> Result<ResolveOutcome, ConnectorError> {
             HaloSession::resolve_alert(self, &profile, &request)
         }
         fn ticket_states(&self, ids: Vec<String>) -> Result<Vec<TicketState>, ConnectorError> {

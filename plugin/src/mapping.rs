@@ -9,9 +9,39 @@ use crate::types::{HostTenant, MappingSuggestion, MatchBasis, Organization, Orga
 
 /// Legal-form words dropped from the end of a normalised name.
 const LEGAL_SUFFIXES: &[&str] = &[
-    "ltd", "limited", "inc", "incorporated", "llc", "llp", "lp", "gmbh", "ag", "kg", "co",
-    "company", "corp", "corporation", "plc", "pty", "sa", "sas", "sarl", "srl", "spa", "bv",
-    "nv", "oy", "ab", "as", "aps", "kft", "sro", "pte", "pvt", "ug", "se",
+    "ltd",
+    "limited",
+    "inc",
+    "incorporated",
+    "llc",
+    "llp",
+    "lp",
+    "gmbh",
+    "ag",
+    "kg",
+    "co",
+    "company",
+    "corp",
+    "corporation",
+    "plc",
+    "pty",
+    "sa",
+    "sas",
+    "sarl",
+    "srl",
+    "spa",
+    "bv",
+    "nv",
+    "oy",
+    "ab",
+    "as",
+    "aps",
+    "kft",
+    "sro",
+    "pte",
+    "pvt",
+    "ug",
+    "se",
 ];
 
 /// The web domain of a website value, lower case, without `www.`.
@@ -20,7 +50,11 @@ pub fn domain_of(website: &str) -> Option<String> {
     if website.is_empty() {
         return None;
     }
-    let with_scheme = if website.contains("://") { website } else { format!("https://{website}") };
+    let with_scheme = if website.contains("://") {
+        website
+    } else {
+        format!("https://{website}")
+    };
     let host = url::Url::parse(&with_scheme).ok()?.host_str()?.to_string();
     let host = host.strip_prefix("www.").unwrap_or(&host).to_string();
     host.contains('.').then_some(host)
@@ -48,7 +82,10 @@ fn fold_char(c: char) -> &'static str {
 
 /// Case and surrounding/inner spacing ignored.
 pub fn exact_key(name: &str) -> String {
-    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 /// The normalised form of an organization name.
@@ -87,25 +124,53 @@ fn to_ref(org: &Organization) -> OrganizationRef {
 
 /// The best organization for one tenant.
 pub fn suggest(tenant: &HostTenant, organizations: &[Organization]) -> MappingSuggestion {
-    let ids: Vec<String> = tenant.external_ids.iter().map(|i| i.trim().to_lowercase()).filter(|i| !i.is_empty()).collect();
+    let ids: Vec<String> = tenant
+        .external_ids
+        .iter()
+        .map(|i| i.trim().to_lowercase())
+        .filter(|i| !i.is_empty())
+        .collect();
     let domains: Vec<String> = tenant.domains.iter().filter_map(|d| domain_of(d)).collect();
     let exact = exact_key(&tenant.name);
     let normal = normalise(&tenant.name);
 
-    type Rule<'a> = (MatchBasis, u8, Box<dyn Fn(&Organization) -> bool + 'a>, String);
+    type Rule<'a> = (
+        MatchBasis,
+        u8,
+        Box<dyn Fn(&Organization) -> bool + 'a>,
+        String,
+    );
     let rules: Vec<Rule> = vec![
-        (MatchBasis::ExternalId, 100,
-            Box::new(|o: &Organization| o.external_ids.iter().any(|e| ids.contains(&e.trim().to_lowercase()))),
-            "an external id of the tenant equals the organization's reference".into()),
-        (MatchBasis::Domain, 95,
+        (
+            MatchBasis::ExternalId,
+            100,
+            Box::new(|o: &Organization| {
+                o.external_ids
+                    .iter()
+                    .any(|e| ids.contains(&e.trim().to_lowercase()))
+            }),
+            "an external id of the tenant equals the organization's reference".into(),
+        ),
+        (
+            MatchBasis::Domain,
+            95,
             Box::new(|o: &Organization| o.domains.iter().any(|d| domains.contains(d))),
-            "a domain of the tenant is the organization's website".into()),
-        (MatchBasis::ExactName, 90,
+            "a domain of the tenant is the organization's website".into(),
+        ),
+        (
+            MatchBasis::ExactName,
+            90,
             Box::new(|o: &Organization| !exact.is_empty() && exact_key(&o.name) == exact),
-            "same name".into()),
-        (MatchBasis::NormalizedName, 75,
+            "same name".into(),
+        ),
+        (
+            MatchBasis::NormalizedName,
+            75,
             Box::new(|o: &Organization| !normal.is_empty() && normalise(&o.name) == normal),
-            format!("same name once case, punctuation, '&' and legal suffixes are ignored ('{normal}')")),
+            format!(
+                "same name once case, punctuation, '&' and legal suffixes are ignored ('{normal}')"
+            ),
+        ),
     ];
     for (basis, confidence, matches, why) in rules {
         let found: Vec<&Organization> = organizations.iter().filter(|o| matches(o)).collect();
@@ -142,7 +207,10 @@ pub fn suggest(tenant: &HostTenant, organizations: &[Organization]) -> MappingSu
         organization: None,
         confidence: 0,
         basis: MatchBasis::None,
-        reason: format!("no organization matches '{}' by id, domain or name", tenant.name),
+        reason: format!(
+            "no organization matches '{}' by id, domain or name",
+            tenant.name
+        ),
         alternatives: vec![],
     }
 }
@@ -173,7 +241,12 @@ mod tests {
 
     fn orgs() -> Vec<Organization> {
         vec![
-            org("1", "Contoso Ltd", &["CONTOSO-001"], Some("https://www.contoso.com")),
+            org(
+                "1",
+                "Contoso Ltd",
+                &["CONTOSO-001"],
+                Some("https://www.contoso.com"),
+            ),
             org("2", "Smith & Sons Limited", &[], None),
             org("3", "Adatum Corporation", &[], None),
             org("4", "Adatum Corp", &[], None),
@@ -201,12 +274,24 @@ mod tests {
 
     #[test]
     fn domain_then_exact_then_normalised() {
-        assert_eq!(suggest(&tenant("X", &[], &["OBRIEN.IE"]), &orgs()).basis, MatchBasis::Domain);
-        assert_eq!(suggest(&tenant("contoso  ltd", &[], &[]), &orgs()).basis, MatchBasis::ExactName);
+        assert_eq!(
+            suggest(&tenant("X", &[], &["OBRIEN.IE"]), &orgs()).basis,
+            MatchBasis::Domain
+        );
+        assert_eq!(
+            suggest(&tenant("contoso  ltd", &[], &[]), &orgs()).basis,
+            MatchBasis::ExactName
+        );
         let s = suggest(&tenant("Smith and Sons Ltd", &[], &[]), &orgs());
         assert_eq!(s.basis, MatchBasis::NormalizedName);
         assert_eq!(s.organization.unwrap().id, "2");
-        assert_eq!(suggest(&tenant("Mueller Bau", &[], &[]), &orgs()).organization.unwrap().id, "5");
+        assert_eq!(
+            suggest(&tenant("Mueller Bau", &[], &[]), &orgs())
+                .organization
+                .unwrap()
+                .id,
+            "5"
+        );
     }
 
     #[test]

@@ -46,7 +46,9 @@ pub struct Cached<T> {
 
 impl<T: Clone> Default for Cached<T> {
     fn default() -> Self {
-        Cached { slot: RefCell::new(None) }
+        Cached {
+            slot: RefCell::new(None),
+        }
     }
 }
 

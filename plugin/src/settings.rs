@@ -23,16 +23,15 @@ pub const DEFAULT_REFERENCE_PREFIX: &str = "psa-connector";
 
 /// The settings form, in display order.
 pub fn form() -> Vec<SettingField> {
-    let field = |key: &str, label: &str, kind, required, default: Option<&str>, help: &str| {
-        SettingField {
+    let field =
+        |key: &str, label: &str, kind, required, default: Option<&str>, help: &str| SettingField {
             key: key.into(),
             label: label.into(),
             kind,
             required,
             default_value: default.map(Into::into),
             help: help.into(),
-        }
-    };
+        };
     vec![
         field(BASE_URL, "Halo URL (resource server)", FieldKind::Url, true, None,
             "The address you open Halo at, e.g. https://yourcompany.halopsa.com. Halo shows it as the Resource Server under Configuration > Integrations > HaloPSA API > API Details; a trailing /api is fine."),
@@ -100,7 +99,10 @@ impl Settings {
             if !known.contains(key) {
                 return Err(problem(
                     key,
-                    format!("unknown setting '{key}'; known settings: {}", known.join(", ")),
+                    format!(
+                        "unknown setting '{key}'; known settings: {}",
+                        known.join(", ")
+                    ),
                 ));
             }
         }
@@ -124,20 +126,33 @@ impl Settings {
             .transpose()?;
         let tenant = get(TENANT);
         if let Some(tenant) = &tenant {
-            if tenant.chars().any(|c| c.is_whitespace() || c == '/' || c == '?' || c == '&') {
-                return Err(problem(TENANT, "The tenant is a single word such as 'yourcompany', as shown under API Details"));
+            if tenant
+                .chars()
+                .any(|c| c.is_whitespace() || c == '/' || c == '?' || c == '&')
+            {
+                return Err(problem(
+                    TENANT,
+                    "The tenant is a single word such as 'yourcompany', as shown under API Details",
+                ));
             }
         }
         let client_id = required(CLIENT_ID, "The client ID")?;
         if client_id.chars().any(char::is_whitespace) {
-            return Err(problem(CLIENT_ID, "The client ID contains spaces; copy it again from the API application"));
+            return Err(problem(
+                CLIENT_ID,
+                "The client ID contains spaces; copy it again from the API application",
+            ));
         }
         let client_secret = Secret(required(CLIENT_SECRET, "The client secret")?);
         let scope = get(SCOPE).unwrap_or_else(|| DEFAULT_SCOPE.into());
         let scope = scope.split_whitespace().collect::<Vec<_>>().join(" ");
-        let reference_prefix = get(REFERENCE_PREFIX).unwrap_or_else(|| DEFAULT_REFERENCE_PREFIX.into());
+        let reference_prefix =
+            get(REFERENCE_PREFIX).unwrap_or_else(|| DEFAULT_REFERENCE_PREFIX.into());
         if reference_prefix.contains('#') || reference_prefix.len() > 40 {
-            return Err(problem(REFERENCE_PREFIX, "The reference prefix must be at most 40 characters and contain no '#'"));
+            return Err(problem(
+                REFERENCE_PREFIX,
+                "The reference prefix must be at most 40 characters and contain no '#'",
+            ));
         }
         Ok(Settings {
             base_url,
@@ -175,7 +190,10 @@ fn parse_server_url(key: &str, label: &str, raw: &str) -> Result<Url, ConnectorE
         return Err(problem(key, format!("{label} '{raw}' has no host name")));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(problem(key, format!("{label} must not contain a user name or password")));
+        return Err(problem(
+            key,
+            format!("{label} must not contain a user name or password"),
+        ));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(problem(key, format!("{label} must not contain '?' or '#'")));
@@ -225,28 +243,72 @@ mod tests {
 
     #[test]
     fn api_suffix_and_trailing_slash_are_accepted() {
-        for raw in ["https://acme.halopsa.com", "https://acme.halopsa.com/", "https://acme.halopsa.com/api", "https://acme.halopsa.com/API/"] {
+        for raw in [
+            "https://acme.halopsa.com",
+            "https://acme.halopsa.com/",
+            "https://acme.halopsa.com/api",
+            "https://acme.halopsa.com/API/",
+        ] {
             let parsed = Settings::parse(&settings(&[(BASE_URL, raw)])).unwrap();
-            assert_eq!(parsed.resource_url.as_str(), "https://acme.halopsa.com/api", "{raw}");
-            assert_eq!(parsed.base_url.as_str(), "https://acme.halopsa.com/", "{raw}");
+            assert_eq!(
+                parsed.resource_url.as_str(),
+                "https://acme.halopsa.com/api",
+                "{raw}"
+            );
+            assert_eq!(
+                parsed.base_url.as_str(),
+                "https://acme.halopsa.com/",
+                "{raw}"
+            );
         }
     }
 
     #[test]
     fn path_prefix_is_kept() {
-        let parsed = Settings::parse(&settings(&[(BASE_URL, "https://halo.example.com/halo/api")])).unwrap();
-        assert_eq!(parsed.resource_url.as_str(), "https://halo.example.com/halo/api");
+        let parsed = Settings::parse(&settings(&[(
+            BASE_URL,
+            "https://halo.example.com/halo/api",
+        )]))
+        .unwrap();
+        assert_eq!(
+            parsed.resource_url.as_str(),
+            "https://halo.example.com/halo/api"
+        );
     }
 
     #[test]
     fn malformed_values_name_their_key() {
-        assert_eq!(error_key(Settings::parse(&settings(&[(BASE_URL, "not a url")]))), BASE_URL);
-        assert_eq!(error_key(Settings::parse(&settings(&[(BASE_URL, "ftp://x")]))), BASE_URL);
-        assert_eq!(error_key(Settings::parse(&settings(&[(BASE_URL, "https://u:p@x.com")]))), BASE_URL);
-        assert_eq!(error_key(Settings::parse(&settings(&[(AUTH_URL, "::")]))), AUTH_URL);
-        assert_eq!(error_key(Settings::parse(&settings(&[(TENANT, "two words")]))), TENANT);
-        assert_eq!(error_key(Settings::parse(&settings(&[(CLIENT_SECRET, "  ")]))), CLIENT_SECRET);
-        assert_eq!(error_key(Settings::parse(&settings(&[("clientid", "x")]))), "clientid");
+        assert_eq!(
+            error_key(Settings::parse(&settings(&[(BASE_URL, "not a url")]))),
+            BASE_URL
+        );
+        assert_eq!(
+            error_key(Settings::parse(&settings(&[(BASE_URL, "ftp://x")]))),
+            BASE_URL
+        );
+        assert_eq!(
+            error_key(Settings::parse(&settings(&[(
+                BASE_URL,
+                "https://u:p@x.com"
+            )]))),
+            BASE_URL
+        );
+        assert_eq!(
+            error_key(Settings::parse(&settings(&[(AUTH_URL, "::")]))),
+            AUTH_URL
+        );
+        assert_eq!(
+            error_key(Settings::parse(&settings(&[(TENANT, "two words")]))),
+            TENANT
+        );
+        assert_eq!(
+            error_key(Settings::parse(&settings(&[(CLIENT_SECRET, "  ")]))),
+            CLIENT_SECRET
+        );
+        assert_eq!(
+            error_key(Settings::parse(&settings(&[("clientid", "x")]))),
+            "clientid"
+        );
     }
 
     #[test]
@@ -261,6 +323,9 @@ mod tests {
         assert!(Settings::scope_grants(&granted, "read:tickets"));
         assert!(Settings::scope_grants(&granted, "edit:tickets"));
         assert!(!Settings::scope_grants(&granted, "edit:customers"));
-        assert!(Settings::scope_grants(&["all".to_string()], "edit:customers"));
+        assert!(Settings::scope_grants(
+            &["all".to_string()],
+            "edit:customers"
+        ));
     }
 }

@@ -18,7 +18,11 @@ pub struct Log {
 
 impl Log {
     pub fn count(&self, prefix: &str) -> usize {
-        self.requests.borrow().iter().filter(|r| r.starts_with(prefix)).count()
+        self.requests
+            .borrow()
+            .iter()
+            .filter(|r| r.starts_with(prefix))
+            .count()
     }
 }
 
@@ -29,16 +33,30 @@ pub struct Scripted {
 
 impl Scripted {
     /// `handler(request, n)` answers the n-th (0-based) request to the same method and path.
-    pub fn new(handler: impl Fn(&Request, usize) -> Result<Response, TransportError> + 'static) -> (Box<Scripted>, Rc<Log>) {
+    pub fn new(
+        handler: impl Fn(&Request, usize) -> Result<Response, TransportError> + 'static,
+    ) -> (Box<Scripted>, Rc<Log>) {
         let log = Rc::new(Log::default());
-        (Box::new(Scripted { handler: Box::new(handler), log: log.clone() }), log)
+        (
+            Box::new(Scripted {
+                handler: Box::new(handler),
+                log: log.clone(),
+            }),
+            log,
+        )
     }
 }
 
 impl Transport for Scripted {
     fn send(&self, request: &Request) -> Result<Response, TransportError> {
         let key = format!("{} {}", request.method.as_str(), request.url.path());
-        let n = self.log.requests.borrow().iter().filter(|r| **r == key).count();
+        let n = self
+            .log
+            .requests
+            .borrow()
+            .iter()
+            .filter(|r| **r == key)
+            .count();
         self.log.requests.borrow_mut().push(key);
         (self.handler)(request, n)
     }
@@ -64,7 +82,8 @@ pub fn text(status: u16, content_type: &str, body: &str) -> Result<Response, Tra
     })
 }
 
-pub const TOKEN: &str = r#"{"access_token":"tok","token_type":"Bearer","expires_in":3600,"scope":"all"}"#;
+pub const TOKEN: &str =
+    r#"{"access_token":"tok","token_type":"Bearer","expires_in":3600,"scope":"all"}"#;
 
 pub fn settings() -> Vec<(String, String)> {
     vec![

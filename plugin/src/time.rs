@@ -46,7 +46,12 @@ pub fn parse_halo_time(text: &str) -> Option<i64> {
     let mut t = time.split(':').map(|p| p.parse::<i64>().ok());
     let (hour, minute) = (t.next()??, t.next()??);
     let second = t.next().flatten().unwrap_or(0);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
         return None;
     }
     Some(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second)
@@ -66,7 +71,9 @@ pub fn format_rfc3339(unix: i64) -> String {
 
 /// A Halo timestamp normalised to RFC 3339 UTC; unparseable text is passed through.
 pub fn normalise(text: &str) -> String {
-    parse_halo_time(text).map(format_rfc3339).unwrap_or_else(|| text.to_string())
+    parse_halo_time(text)
+        .map(format_rfc3339)
+        .unwrap_or_else(|| text.to_string())
 }
 
 #[cfg(test)]

@@ -84,7 +84,8 @@ impl HaloApi {
         let mut url = self.settings.resource_url.clone();
         url.set_path(&format!("{}/{}", url.path().trim_end_matches('/'), path));
         if !query.is_empty() {
-            url.query_pairs_mut().extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+            url.query_pairs_mut()
+                .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
         }
         url
     }
@@ -99,7 +100,11 @@ impl HaloApi {
         let url = self.api_url(path, query);
         let label = format!("{} {}", method.as_str(), url.path());
         let body = body.map(|b| b.to_string().into_bytes());
-        let resend = if method == Method::Get { Resend::Safe } else { Resend::OnlyIfRejected };
+        let resend = if method == Method::Get {
+            Resend::Safe
+        } else {
+            Resend::OnlyIfRejected
+        };
         let mut renewed = false;
         loop {
             let authorization = self.authorization()?;
@@ -159,9 +164,7 @@ impl HaloApi {
                 attempt,
             });
             let wait = match &result {
-                Ok(r) if r.status == 429 => Some(
-                    retry_after(r).unwrap_or_else(|| jitter(backoff)),
-                ),
+                Ok(r) if r.status == 429 => Some(retry_after(r).unwrap_or_else(|| jitter(backoff))),
                 Ok(r) if r.status >= 500 && resend == Resend::Safe && attempt < MAX_ATTEMPTS => {
                     Some(jitter(backoff))
                 }
@@ -205,7 +208,10 @@ fn jitter(base: Duration) -> Duration {
 /// The JSON of a successful response, or `invalid-response` naming the endpoint.
 pub fn parse_json(label: &str, response: &Response) -> Result<Value, ConnectorError> {
     if response.body.iter().all(u8::is_ascii_whitespace) {
-        return Err(invalid_response(label, "empty body where JSON was expected"));
+        return Err(invalid_response(
+            label,
+            "empty body where JSON was expected",
+        ));
     }
     serde_json::from_slice(&response.body).map_err(|e| {
         let content_type = response.header("content-type").unwrap_or("none");
@@ -213,7 +219,10 @@ pub fn parse_json(label: &str, response: &Response) -> Result<Value, ConnectorEr
         if looks_html || content_type.contains("html") {
             invalid_response(
                 label,
-                format!("expected JSON, got {content_type}: {}", halo_message(&response.body)),
+                format!(
+                    "expected JSON, got {content_type}: {}",
+                    halo_message(&response.body)
+                ),
             )
         } else {
             invalid_response(label, format!("malformed JSON ({e})"))
@@ -230,7 +239,12 @@ mod tests {
     const CLIENTS: &str = r#"{"record_count":1,"clients":[{"id":3,"name":"Contoso"}]}"#;
 
     fn all() -> OrganizationQuery {
-        OrganizationQuery { search: None, include_inactive: false, page: None, page_size: None }
+        OrganizationQuery {
+            search: None,
+            include_inactive: false,
+            page: None,
+            page_size: None,
+        }
     }
 
     #[test]
@@ -248,18 +262,29 @@ mod tests {
         session.list_organizations(all()).unwrap(); // 401, new token, retry
         assert_eq!(log.count("POST /auth/token"), 2);
         assert_eq!(log.count("GET /api/Client"), 3);
-        assert_eq!(log.count("GET /api/authinfo"), 1, "discovery happens once per session");
+        assert_eq!(
+            log.count("GET /api/authinfo"),
+            1,
+            "discovery happens once per session"
+        );
     }
 
     #[test]
     fn rate_limit_backs_off_then_gives_up_with_retry_after() {
         let (transport, log) = Scripted::new(|req, n| match req.url.path() {
-            "/api/authinfo" => json(200, r#"{"auth_url":"https://acme.halopsa.com/auth","tenant_id":"acme"}"#),
+            "/api/authinfo" => json(
+                200,
+                r#"{"auth_url":"https://acme.halopsa.com/auth","tenant_id":"acme"}"#,
+            ),
             "/auth/token" => {
                 assert_eq!(req.url.query(), Some("tenant=acme"));
                 json(200, TOKEN)
             }
-            "/api/Client" if n < 2 => text(429, "text/plain", "Rate Limit Reached - 300 Requests per rolling 5 minute window"),
+            "/api/Client" if n < 2 => text(
+                429,
+                "text/plain",
+                "Rate Limit Reached - 300 Requests per rolling 5 minute window",
+            ),
             "/api/Client" if n == 2 => json(200, CLIENTS),
             _ => {
                 let mut r = text(429, "text/plain", "Rate Limit Reached")?;
@@ -270,14 +295,21 @@ mod tests {
         let session = HaloSession::open(&settings(), transport).unwrap();
         assert_eq!(session.list_organizations(all()).unwrap().items.len(), 1);
         assert_eq!(log.sleeps.borrow().len(), 2, "two back-offs before success");
-        assert!(matches!(session.list_statuses(), Err(ConnectorError::RateLimited(7))));
+        assert!(matches!(
+            session.list_statuses(),
+            Err(ConnectorError::RateLimited(7))
+        ));
     }
 
     #[test]
     fn server_errors_are_retried_for_reads_only() {
         let (transport, log) = Scripted::new(|req, _| match req.url.path() {
             "/auth/token" => json(200, TOKEN),
-            "/api/Client" => text(502, "text/html", "<html><title>502 Bad Gateway</title></html>"),
+            "/api/Client" => text(
+                502,
+                "text/html",
+                "<html><title>502 Bad Gateway</title></html>",
+            ),
             "/api/Actions" => json(500, r#"{"message":"boom"}"#),
             _ => json(404, "{}"),
         });
@@ -308,7 +340,9 @@ mod tests {
             session.list_teams().map(|_| ()),
         ] {
             match result {
-                Err(ConnectorError::InvalidResponse(r)) => assert!(r.endpoint.starts_with("GET /api/"), "{r:?}"),
+                Err(ConnectorError::InvalidResponse(r)) => {
+                    assert!(r.endpoint.starts_with("GET /api/"), "{r:?}")
+                }
                 other => panic!("{other:?}"),
             }
         }
@@ -317,7 +351,10 @@ mod tests {
     #[test]
     fn wrong_secret_is_auth_failed_with_halos_words() {
         let (transport, _) = Scripted::new(|req, _| match req.url.path() {
-            "/auth/token" => json(401, r#"{"error":"invalid_client","error_description":"client secret mismatch"}"#),
+            "/auth/token" => json(
+                401,
+                r#"{"error":"invalid_client","error_description":"client secret mismatch"}"#,
+            ),
             _ => json(404, "{}"),
         });
         let session = HaloSession::open(&settings(), transport).unwrap();

@@ -50,7 +50,9 @@ impl HaloApi {
         }
         let (auth_url, discovered_tenant) = match &self.settings.auth_url {
             Some(url) => (url.clone(), None),
-            None => self.discover().unwrap_or_else(|| (self.default_auth_url(), None)),
+            None => self
+                .discover()
+                .unwrap_or_else(|| (self.default_auth_url(), None)),
         };
         let mut token_url = auth_url;
         token_url.set_path(&format!("{}/token", token_url.path().trim_end_matches('/')));
@@ -77,7 +79,9 @@ impl HaloApi {
             body: None,
             timeout: REQUEST_TIMEOUT,
         };
-        let response = self.send(&format!("GET {}", url.path()), &request, Resend::Safe).ok()?;
+        let response = self
+            .send(&format!("GET {}", url.path()), &request, Resend::Safe)
+            .ok()?;
         if response.status != 200 {
             return None;
         }
@@ -103,7 +107,10 @@ impl HaloApi {
             method: Method::Post,
             url: endpoint.clone(),
             headers: vec![
-                ("content-type".into(), "application/x-www-form-urlencoded".into()),
+                (
+                    "content-type".into(),
+                    "application/x-www-form-urlencoded".into(),
+                ),
                 ("accept".into(), "application/json".into()),
             ],
             body: Some(form.into_bytes()),
@@ -126,11 +133,20 @@ impl HaloApi {
             let json = parse_json(&label, &response)?;
             return token_from_json(&label, &json, &self.settings.scope);
         }
-        Err(token_error(&label, &endpoint, response.status, &response.body))
+        Err(token_error(
+            &label,
+            &endpoint,
+            response.status,
+            &response.body,
+        ))
     }
 }
 
-fn token_from_json(label: &str, json: &Value, requested_scope: &str) -> Result<Token, ConnectorError> {
+fn token_from_json(
+    label: &str,
+    json: &Value,
+    requested_scope: &str,
+) -> Result<Token, ConnectorError> {
     let obj = Obj(json);
     let access_token = obj.text("access_token").ok_or_else(|| {
         crate::halo::errors::invalid_response(label, "token answer without 'access_token'")

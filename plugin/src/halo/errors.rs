@@ -33,7 +33,8 @@ pub fn halo_message(body: &[u8]) -> String {
                 // ASP.NET validation dictionary: {"field": ["problem", ...]}
                 map.iter()
                     .filter_map(|(field, v)| {
-                        let msgs: Vec<&str> = v.as_array()?.iter().filter_map(Value::as_str).collect();
+                        let msgs: Vec<&str> =
+                            v.as_array()?.iter().filter_map(Value::as_str).collect();
                         (!msgs.is_empty()).then(|| format!("{field}: {}", msgs.join("; ")))
                     })
                     .collect::<Vec<_>>()
@@ -118,14 +119,20 @@ mod tests {
 
     #[test]
     fn reads_every_error_shape() {
-        assert_eq!(halo_message(br#""An Outcome must be entered""#), "An Outcome must be entered");
+        assert_eq!(
+            halo_message(br#""An Outcome must be entered""#),
+            "An Outcome must be entered"
+        );
         assert_eq!(halo_message(br#"{"message":"nope"}"#), "nope");
         assert_eq!(halo_message(br#"{"Message":"nope"}"#), "nope");
         assert_eq!(
             halo_message(br#"{"error":"invalid_client","error_description":"bad"}"#),
             "invalid_client: bad"
         );
-        assert_eq!(halo_message(br#"{"[0].id":["must be int"]}"#), "[0].id: must be int");
+        assert_eq!(
+            halo_message(br#"{"[0].id":["must be int"]}"#),
+            "[0].id: must be int"
+        );
         assert_eq!(
             halo_message(b"<html><head><title>502 Bad Gateway</title></head><body>x</body></html>"),
             "HTML page: 502 Bad Gateway"

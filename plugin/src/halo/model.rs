@@ -12,7 +12,11 @@ impl<'a> Obj<'a> {
     fn field(&self, key: &str) -> Option<&'a Value> {
         let map = self.0.as_object()?;
         map.get(key)
-            .or_else(|| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
+            .or_else(|| {
+                map.iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                    .map(|(_, v)| v)
+            })
             .filter(|v| !v.is_null())
     }
 
@@ -28,7 +32,9 @@ impl<'a> Obj<'a> {
 
     /// A non-empty text field.
     pub fn text(&self, key: &str) -> Option<String> {
-        self.str(key).map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+        self.str(key)
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
     }
 
     /// An integer id (Halo ids are integers; "12" and 12.0 are accepted too).
@@ -82,14 +88,20 @@ pub fn preview(value: &Value) -> String {
 }
 
 /// The items of a list answer and its `record_count`, from either shape.
-pub fn list_items<'a>(value: &'a Value, envelope: &str) -> Result<(&'a Vec<Value>, Option<u64>), String> {
+pub fn list_items<'a>(
+    value: &'a Value,
+    envelope: &str,
+) -> Result<(&'a Vec<Value>, Option<u64>), String> {
     match value {
         Value::Array(items) => Ok((items, None)),
         Value::Object(_) => {
             let obj = Obj(value);
-            let items = obj
-                .array(envelope)
-                .ok_or_else(|| format!("expected a list or an object with '{envelope}', got {}", preview(value)))?;
+            let items = obj.array(envelope).ok_or_else(|| {
+                format!(
+                    "expected a list or an object with '{envelope}', got {}",
+                    preview(value)
+                )
+            })?;
             let total = obj.int("record_count").and_then(|n| u64::try_from(n).ok());
             Ok((items, total))
         }
@@ -98,10 +110,12 @@ pub fn list_items<'a>(value: &'a Value, envelope: &str) -> Result<(&'a Vec<Value
 }
 
 /// The saved object of a POST (an object, or a one-element array).
-pub fn saved_object<'a>(value: &'a Value) -> Result<&'a Value, String> {
+pub fn saved_object(value: &Value) -> Result<&Value, String> {
     match value {
         Value::Object(_) => Ok(value),
-        Value::Array(items) => items.last().ok_or_else(|| "empty answer to a save".to_string()),
+        Value::Array(items) => items
+            .last()
+            .ok_or_else(|| "empty answer to a save".to_string()),
         _ => Err(format!("expected the saved object, got {}", preview(value))),
     }
 }

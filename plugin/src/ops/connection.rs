@@ -17,7 +17,11 @@ impl HaloSession {
         let agent = self.agent_identity().ok().flatten();
         let mut checks = Vec::new();
         let mut probe = |name: &str, label: &str, path: &str, hint: &str| {
-            let query = [("pageinate", "true".to_string()), ("page_size", "1".to_string()), ("page_no", "1".to_string())];
+            let query = [
+                ("pageinate", "true".to_string()),
+                ("page_size", "1".to_string()),
+                ("page_no", "1".to_string()),
+            ];
             let outcome = self.api.get(path, &query);
             checks.push(PermissionCheck {
                 name: name.into(),
@@ -30,9 +34,16 @@ impl HaloSession {
             "Tick read:customers (or all) on the API application's Permissions tab and give the agent's role Customers access");
         probe("read-tickets", "Read tickets", "Tickets",
             "Tick read:tickets on the Permissions tab; the agent's role must see all tickets, not only its own");
-        probe("read-lookups", "Read ticket types and statuses", "TicketType",
-            "Tick read:tickets on the Permissions tab and allow the agent all ticket types");
-        for (name, label) in [("create-tickets", "Create tickets"), ("edit-tickets", "Edit tickets and add notes")] {
+        probe(
+            "read-lookups",
+            "Read ticket types and statuses",
+            "TicketType",
+            "Tick read:tickets on the Permissions tab and allow the agent all ticket types",
+        );
+        for (name, label) in [
+            ("create-tickets", "Create tickets"),
+            ("edit-tickets", "Edit tickets and add notes"),
+        ] {
             let passed = Settings::scope_grants(&token.scopes, "edit:tickets");
             checks.push(PermissionCheck {
                 name: name.into(),
@@ -56,7 +67,8 @@ impl HaloSession {
         self.lookups.me.get_or_load(|| {
             let json = self.api.get("Agent/me", &[])?;
             let o = Obj(&json);
-            Ok(o.id("id").map(|id| (id, o.text("name").unwrap_or_default())))
+            Ok(o.id("id")
+                .map(|id| (id, o.text("name").unwrap_or_default())))
         })
     }
 
@@ -74,8 +86,12 @@ impl HaloSession {
 /// A one-line rendering of an error for report hints.
 pub fn short(error: &ConnectorError) -> String {
     match error {
-        ConnectorError::PermissionDenied(m) | ConnectorError::AuthFailed(m) | ConnectorError::NotFound(m)
-        | ConnectorError::Transport(m) | ConnectorError::Unsupported(m) | ConnectorError::InvalidInput(m)
+        ConnectorError::PermissionDenied(m)
+        | ConnectorError::AuthFailed(m)
+        | ConnectorError::NotFound(m)
+        | ConnectorError::Transport(m)
+        | ConnectorError::Unsupported(m)
+        | ConnectorError::InvalidInput(m)
         | ConnectorError::UnmappedTenant(m) => m.clone(),
         ConnectorError::RateLimited(s) => format!("rate limited, retry after {s} s"),
         ConnectorError::Remote(r) => format!("{} answered {}: {}", r.endpoint, r.status, r.message),

@@ -37,7 +37,10 @@ fn clean_id(id: &str) -> String {
 
 fn marker(occurrence: u32, occurrence_id: Option<&str>) -> String {
     match occurrence_id {
-        Some(id) => format!("{MARKER} occurrence={occurrence} occurrence-id={}]", clean_id(id)),
+        Some(id) => format!(
+            "{MARKER} occurrence={occurrence} occurrence-id={}]",
+            clean_id(id)
+        ),
         None => format!("{MARKER} occurrence={occurrence}]"),
     }
 }
@@ -45,7 +48,9 @@ fn marker(occurrence: u32, occurrence_id: Option<&str>) -> String {
 fn read_markers<'a>(texts: impl Iterator<Item = &'a str>) -> Occurrences {
     let mut found = Occurrences::default();
     for line in texts.flat_map(str::lines) {
-        let Some(rest) = line.trim().strip_prefix(MARKER) else { continue };
+        let Some(rest) = line.trim().strip_prefix(MARKER) else {
+            continue;
+        };
         let rest = rest.trim_end_matches(']');
         let mut count = None;
         let mut id = None;
@@ -86,36 +91,99 @@ fn severity_name(severity: Severity) -> &'static str {
 }
 
 fn strategy_closes(strategy: SyncStrategy) -> bool {
-    matches!(strategy, SyncStrategy::CreateUpdateClose | SyncStrategy::TwoWay)
+    matches!(
+        strategy,
+        SyncStrategy::CreateUpdateClose | SyncStrategy::TwoWay
+    )
 }
 
 impl HaloSession {
-    pub fn sync_alert(&self, profile: &MappingProfile, request: &SyncRequest) -> Result<SyncOutcome, ConnectorError> {
+    pub fn sync_alert(
+        &self,
+        profile: &MappingProfile,
+        request: &SyncRequest,
+    ) -> Result<SyncOutcome, ConnectorError> {
         self.api.journal.begin();
         let alert = &request.alert;
         if alert.key.trim().is_empty() {
-            return Err(ConnectorError::InvalidInput("the alert key is empty".into()));
+            return Err(ConnectorError::InvalidInput(
+                "the alert key is empty".into(),
+            ));
         }
         let reference = self.reference_for(&alert.key);
         if profile.strategy == SyncStrategy::CreateOnly {
-            let newest_known = self.tickets_by_reference(&reference)?.first().map(|t| t.id).unwrap_or(0);
-            let details = format!("{}\n\n{}", alert.details, marker(1, alert.occurrence_id.as_deref()));
-            let ticket = self.create_halo_ticket(&self.new_ticket(profile, alert, details, reference), newest_known)?;
-            return self.sync_outcome(SyncDecision::Created, &ticket, 1, None, false, vec![object("ticket", ticket.id)], vec![]);
+            let newest_known = self
+                .tickets_by_reference(&reference)?
+                .first()
+                .map(|t| t.id)
+                .unwrap_or(0);
+            let details = format!(
+                "{}\n\n{}",
+                alert.details,
+                marker(1, alert.occurrence_id.as_deref())
+            );
+            let ticket = self.create_halo_ticket(
+                &self.new_ticket(profile, alert, details, reference),
+                newest_known,
+            )?;
+            return self.sync_outcome(
+                SyncDecision::Created,
+                &ticket,
+                1,
+                None,
+                false,
+                vec![object("ticket", ticket.id)],
+                vec![],
+            );
         }
 
-        let (existing, newest_known) = self.find_alert_ticket(&reference, request.link.as_deref())?;
+        let (existing, newest_known) =
+            self.find_alert_ticket(&reference, request.link.as_deref())?;
         let Some(ticket) = existing else {
-            let details = format!("{}\n\n{}", alert.details, marker(1, alert.occurrence_id.as_deref()));
-            let created = self.create_halo_ticket(&self.new_ticket(profile, alert, details, reference), newest_known)?;
-            return self.sync_outcome(SyncDecision::Created, &created, 1, None, false, vec![object("ticket", created.id)], vec![]);
+            let details = format!(
+                "{}\n\n{}",
+                alert.details,
+                marker(1, alert.occurrence_id.as_deref())
+            );
+            let created = self.create_halo_ticket(
+                &self.new_ticket(profile, alert, details, reference),
+                newest_known,
+            )?;
+            return self.sync_outcome(
+                SyncDecision::Created,
+                &created,
+                1,
+                None,
+                false,
+                vec![object("ticket", created.id)],
+                vec![],
+            );
         };
 
         let actions = self.actions(ticket.id)?;
-        let seen = read_markers(ticket.details.iter().map(String::as_str).chain(actions.iter().map(|a| a.note.as_str())));
+        let seen = read_markers(
+            ticket
+                .details
+                .iter()
+                .map(String::as_str)
+                .chain(actions.iter().map(|a| a.note.as_str())),
+        );
         let count = seen.count.max(1);
-        if alert.occurrence_id.as_deref().map(clean_id).is_some_and(|id| seen.last_id.as_deref() == Some(id.as_str())) {
-            return self.sync_outcome(SyncDecision::Unchanged, &ticket, count, None, false, vec![], vec![]);
+        if alert
+            .occurrence_id
+            .as_deref()
+            .map(clean_id)
+            .is_some_and(|id| seen.last_id.as_deref() == Some(id.as_str()))
+        {
+            return self.sync_outcome(
+                SyncDecision::Unchanged,
+                &ticket,
+                count,
+                None,
+                false,
+                vec![],
+                vec![],
+            );
         }
         let occurrence = count + 1;
         let closed = self.to_ticket(&ticket)?.closed;
@@ -128,17 +196,31 @@ impl HaloSession {
                 alert.details
             );
             if let Some(new_priority) = raised {
-                note.push_str(&format!("\n\nSeverity rose: priority raised to {new_priority}."));
+                note.push_str(&format!(
+                    "\n\nSeverity rose: priority raised to {new_priority}."
+                ));
             }
-            note.push_str(&format!("\n\n{}", marker(occurrence, alert.occurrence_id.as_deref())));
+            note.push_str(&format!(
+                "\n\n{}",
+                marker(occurrence, alert.occurrence_id.as_deref())
+            ));
             let action = self.post_action(ticket.id, &note, true, None)?;
             let ticket = self.halo_ticket(ticket.id)?.unwrap_or(ticket);
-            return self.sync_outcome(SyncDecision::Noted, &ticket, occurrence, None, raised.is_some(), vec![object("action", action)], vec![object("ticket", ticket.id)]);
+            return self.sync_outcome(
+                SyncDecision::Noted,
+                &ticket,
+                occurrence,
+                None,
+                raised.is_some(),
+                vec![object("action", action)],
+                vec![object("ticket", ticket.id)],
+            );
         }
 
         let window_secs = i64::from(profile.reopen_window_hours) * 3600;
         let closed_at = ticket.dateclosed.as_deref().and_then(parse_halo_time);
-        let within_window = window_secs > 0 && closed_at.is_some_and(|at| now_unix() - at <= window_secs);
+        let within_window =
+            window_secs > 0 && closed_at.is_some_and(|at| now_unix() - at <= window_secs);
         if within_window {
             let status = self.reopen_status(profile, &ticket)?;
             let note = format!(
@@ -151,73 +233,177 @@ impl HaloSession {
             let action = self.post_action(ticket.id, &note, true, Some(status))?;
             self.raise_priority_if_needed(profile, &ticket, alert.severity)?;
             let ticket = self.halo_ticket(ticket.id)?.unwrap_or(ticket);
-            return self.sync_outcome(SyncDecision::Reopened, &ticket, occurrence, None, false, vec![object("action", action)], vec![object("ticket", ticket.id)]);
+            return self.sync_outcome(
+                SyncDecision::Reopened,
+                &ticket,
+                occurrence,
+                None,
+                false,
+                vec![object("action", action)],
+                vec![object("ticket", ticket.id)],
+            );
         }
 
-        let closed_text = closed_at.map(format_rfc3339).unwrap_or_else(|| "an unknown time".into());
+        let closed_text = closed_at
+            .map(format_rfc3339)
+            .unwrap_or_else(|| "an unknown time".into());
         let details = format!(
             "Recurrence of ticket #{} (closed {closed_text}, outside the re-open window).\n\n{}\n\n{}",
             ticket.id,
             alert.details,
             marker(1, alert.occurrence_id.as_deref())
         );
-        let created = self.create_halo_ticket(&self.new_ticket(profile, alert, details, reference), newest_known.max(ticket.id))?;
-        self.sync_outcome(SyncDecision::NewAfterWindow, &created, 1, Some(ticket.id), false, vec![object("ticket", created.id)], vec![])
+        let created = self.create_halo_ticket(
+            &self.new_ticket(profile, alert, details, reference),
+            newest_known.max(ticket.id),
+        )?;
+        self.sync_outcome(
+            SyncDecision::NewAfterWindow,
+            &created,
+            1,
+            Some(ticket.id),
+            false,
+            vec![object("ticket", created.id)],
+            vec![],
+        )
     }
 
-    pub fn resolve_alert(&self, profile: &MappingProfile, request: &ResolveRequest) -> Result<ResolveOutcome, ConnectorError> {
+    pub fn resolve_alert(
+        &self,
+        profile: &MappingProfile,
+        request: &ResolveRequest,
+    ) -> Result<ResolveOutcome, ConnectorError> {
         self.api.journal.begin();
         if request.key.trim().is_empty() {
-            return Err(ConnectorError::InvalidInput("the alert key is empty".into()));
+            return Err(ConnectorError::InvalidInput(
+                "the alert key is empty".into(),
+            ));
         }
         let reference = self.reference_for(&request.key);
         let (existing, _) = self.find_alert_ticket(&reference, request.link.as_deref())?;
-        let outcome = |decision, ticket_id: Option<i64>, touched_by, decision_text: String, created: Vec<ObjectRef>, changed: Vec<ObjectRef>| {
+        let outcome = |decision,
+                       ticket_id: Option<i64>,
+                       touched_by,
+                       decision_text: String,
+                       created: Vec<ObjectRef>,
+                       changed: Vec<ObjectRef>| {
             Ok(ResolveOutcome {
                 decision,
                 ticket_id: ticket_id.map(|t| t.to_string()),
                 touched_by,
-                audit: self.api.journal.record_for("resolve-alert", decision_text, created, changed),
+                audit: self.api.journal.record_for(
+                    "resolve-alert",
+                    decision_text,
+                    created,
+                    changed,
+                ),
             })
         };
         let Some(ticket) = existing else {
-            return outcome(ResolveDecision::NotFound, None, None, "not found: no ticket carries this alert key".into(), vec![], vec![]);
+            return outcome(
+                ResolveDecision::NotFound,
+                None,
+                None,
+                "not found: no ticket carries this alert key".into(),
+                vec![],
+                vec![],
+            );
         };
         if self.to_ticket(&ticket)?.closed {
-            return outcome(ResolveDecision::AlreadyClosed, Some(ticket.id), None, "already closed".into(), vec![], vec![]);
+            return outcome(
+                ResolveDecision::AlreadyClosed,
+                Some(ticket.id),
+                None,
+                "already closed".into(),
+                vec![],
+                vec![],
+            );
         }
         if profile.strategy == SyncStrategy::CreateOnly {
-            return outcome(ResolveDecision::LeftOpenStrategy, Some(ticket.id), None, "left open: the create-only strategy never changes tickets".into(), vec![], vec![]);
+            return outcome(
+                ResolveDecision::LeftOpenStrategy,
+                Some(ticket.id),
+                None,
+                "left open: the create-only strategy never changes tickets".into(),
+                vec![],
+                vec![],
+            );
         }
         if !strategy_closes(profile.strategy) {
             let action = self.post_action(ticket.id, "Alert resolved upstream. This strategy does not close tickets; close it when done.", true, None)?;
-            return outcome(ResolveDecision::LeftOpenStrategy, Some(ticket.id), None, "left open: the strategy does not close tickets; note added".into(), vec![object("action", action)], vec![object("ticket", ticket.id)]);
+            return outcome(
+                ResolveDecision::LeftOpenStrategy,
+                Some(ticket.id),
+                None,
+                "left open: the strategy does not close tickets; note added".into(),
+                vec![object("action", action)],
+                vec![object("ticket", ticket.id)],
+            );
         }
         let actions = self.actions(ticket.id)?;
         if let Some(who) = self.touched_by(&ticket, &actions)? {
-            let note = format!("Alert resolved upstream. Left open because {who} has worked on this ticket.");
+            let note = format!(
+                "Alert resolved upstream. Left open because {who} has worked on this ticket."
+            );
             let action = self.post_action(ticket.id, &note, true, None)?;
-            return outcome(ResolveDecision::LeftOpenTouched, Some(ticket.id), Some(who.clone()), format!("left open: touched by {who}; note added"), vec![object("action", action)], vec![object("ticket", ticket.id)]);
+            return outcome(
+                ResolveDecision::LeftOpenTouched,
+                Some(ticket.id),
+                Some(who.clone()),
+                format!("left open: touched by {who}; note added"),
+                vec![object("action", action)],
+                vec![object("ticket", ticket.id)],
+            );
         }
         let closed_status = self.closed_status_id(profile.close_status_id.as_deref())?;
-        let action = self.post_action(ticket.id, "Alert resolved upstream: closing the ticket.", true, Some(closed_status))?;
-        outcome(ResolveDecision::Closed, Some(ticket.id), None, "closed with a note".into(), vec![object("action", action)], vec![object("ticket", ticket.id)])
+        let action = self.post_action(
+            ticket.id,
+            "Alert resolved upstream: closing the ticket.",
+            true,
+            Some(closed_status),
+        )?;
+        outcome(
+            ResolveDecision::Closed,
+            Some(ticket.id),
+            None,
+            "closed with a note".into(),
+            vec![object("action", action)],
+            vec![object("ticket", ticket.id)],
+        )
     }
 
     pub fn ticket_states(&self, ids: &[String]) -> Result<Vec<TicketState>, ConnectorError> {
         if ids.len() > MAX_STATE_IDS {
-            return Err(ConnectorError::InvalidInput(format!("at most {MAX_STATE_IDS} tickets per call, got {}", ids.len())));
+            return Err(ConnectorError::InvalidInput(format!(
+                "at most {MAX_STATE_IDS} tickets per call, got {}",
+                ids.len()
+            )));
         }
-        let parsed: Vec<i64> = ids.iter().map(|id| parse_id("ticket", id)).collect::<Result<_, _>>()?;
+        let parsed: Vec<i64> = ids
+            .iter()
+            .map(|id| parse_id("ticket", id))
+            .collect::<Result<_, _>>()?;
         let mut unique = parsed.clone();
         unique.sort_unstable();
         unique.dedup();
         let mut found = std::collections::HashMap::new();
         for batch in unique.chunks(STATE_BATCH) {
-            let list = batch.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-            let (items, _) = fetch_list(&self.api, "Tickets", "tickets", &[("ticketids", list)], None, None)?;
+            let list = batch
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            let (items, _) = fetch_list(
+                &self.api,
+                "Tickets",
+                "tickets",
+                &[("ticketids", list)],
+                None,
+                None,
+            )?;
             for item in &items {
-                let ticket = HaloTicket::from_json(item).map_err(|m| invalid_response("GET /api/Tickets", m))?;
+                let ticket = HaloTicket::from_json(item)
+                    .map_err(|m| invalid_response("GET /api/Tickets", m))?;
                 found.insert(ticket.id, ticket);
             }
         }
@@ -251,25 +437,41 @@ impl HaloSession {
             .collect()
     }
 
-    fn new_ticket<'a>(&self, profile: &'a MappingProfile, alert: &'a Alert, details: String, reference: String) -> NewTicket<'a> {
+    fn new_ticket<'a>(
+        &self,
+        profile: &'a MappingProfile,
+        alert: &'a Alert,
+        details: String,
+        reference: String,
+    ) -> NewTicket<'a> {
         NewTicket {
             profile,
             tenant_id: &alert.tenant_id,
             severity: alert.severity,
             summary: &alert.summary,
             details,
-            contact_name: alert.contact.as_ref().and_then(|c| c.name.clone().or_else(|| c.email.clone())),
+            contact_name: alert
+                .contact
+                .as_ref()
+                .and_then(|c| c.name.clone().or_else(|| c.email.clone())),
             reference,
         }
     }
 
     /// The alert's ticket: the host's link when it still carries the key, else the newest ticket
     /// with the reference. Also returns the newest ticket id known to carry the reference.
-    fn find_alert_ticket(&self, reference: &str, link: Option<&str>) -> Result<(Option<HaloTicket>, i64), ConnectorError> {
+    fn find_alert_ticket(
+        &self,
+        reference: &str,
+        link: Option<&str>,
+    ) -> Result<(Option<HaloTicket>, i64), ConnectorError> {
         if let Some(link) = link.map(str::trim).filter(|l| !l.is_empty()) {
             let id = parse_id("ticket", link)?;
             if let Some(ticket) = self.halo_ticket(id)? {
-                let carries_key = ticket.supplier_reference.as_deref().is_some_and(|r| r.eq_ignore_ascii_case(reference));
+                let carries_key = ticket
+                    .supplier_reference
+                    .as_deref()
+                    .is_some_and(|r| r.eq_ignore_ascii_case(reference));
                 if carries_key && !self.to_ticket(&ticket)?.closed {
                     return Ok((Some(ticket), id));
                 }
@@ -282,8 +484,11 @@ impl HaloSession {
     }
 
     fn actions(&self, ticket_id: i64) -> Result<Vec<HaloAction>, ConnectorError> {
-        let json = self.api.get("Actions", &[("ticket_id", ticket_id.to_string())])?;
-        let (items, _) = list_items(&json, "actions").map_err(|m| invalid_response("GET /api/Actions", m))?;
+        let json = self
+            .api
+            .get("Actions", &[("ticket_id", ticket_id.to_string())])?;
+        let (items, _) =
+            list_items(&json, "actions").map_err(|m| invalid_response("GET /api/Actions", m))?;
         items
             .iter()
             .map(HaloAction::from_json)
@@ -292,24 +497,47 @@ impl HaloSession {
     }
 
     /// Who (other than the connector's own agent) worked on the ticket, if anyone.
-    fn touched_by(&self, ticket: &HaloTicket, actions: &[HaloAction]) -> Result<Option<String>, ConnectorError> {
+    fn touched_by(
+        &self,
+        ticket: &HaloTicket,
+        actions: &[HaloAction],
+    ) -> Result<Option<String>, ConnectorError> {
         let me = self.me()?.map(|(id, _)| id);
         if let Some(agent) = ticket.agent_id.filter(|a| Some(*a) != me) {
             return Ok(Some(format!("agent {agent} (assigned)")));
         }
         Ok(actions
             .iter()
-            .find(|a| a.who_type != Some(0) && a.who_type != Some(2) && a.who_agentid.is_some_and(|w| Some(w) != me))
-            .map(|a| a.who.clone().unwrap_or_else(|| format!("agent {}", a.who_agentid.unwrap_or_default()))))
+            .find(|a| {
+                a.who_type != Some(0)
+                    && a.who_type != Some(2)
+                    && a.who_agentid.is_some_and(|w| Some(w) != me)
+            })
+            .map(|a| {
+                a.who
+                    .clone()
+                    .unwrap_or_else(|| format!("agent {}", a.who_agentid.unwrap_or_default()))
+            }))
     }
 
     /// Raises the ticket's priority when the alert's severity maps above the current one.
-    fn raise_priority_if_needed(&self, profile: &MappingProfile, ticket: &HaloTicket, severity: Severity) -> Result<Option<i64>, ConnectorError> {
-        let Some(wanted) = priority_for(profile, severity)? else { return Ok(None) };
+    fn raise_priority_if_needed(
+        &self,
+        profile: &MappingProfile,
+        ticket: &HaloTicket,
+        severity: Severity,
+    ) -> Result<Option<i64>, ConnectorError> {
+        let Some(wanted) = priority_for(profile, severity)? else {
+            return Ok(None);
+        };
         let current_severity = profile
             .priorities
             .iter()
-            .filter(|p| ticket.priority_id.is_some_and(|c| p.priority_id.trim() == c.to_string()))
+            .filter(|p| {
+                ticket
+                    .priority_id
+                    .is_some_and(|c| p.priority_id.trim() == c.to_string())
+            })
             .map(|p| severity_rank(p.severity))
             .max();
         let rose = match current_severity {
@@ -319,13 +547,24 @@ impl HaloSession {
         if !rose || ticket.priority_id == Some(wanted) {
             return Ok(None);
         }
-        self.api.post("Tickets", &serde_json::json!([{ "id": ticket.id, "priority_id": wanted }]))?;
+        self.api.post(
+            "Tickets",
+            &serde_json::json!([{ "id": ticket.id, "priority_id": wanted }]),
+        )?;
         Ok(Some(wanted))
     }
 
     /// The status a re-opened ticket gets.
-    fn reopen_status(&self, profile: &MappingProfile, ticket: &HaloTicket) -> Result<i64, ConnectorError> {
-        if let Some(id) = profile.reopen_status_id.as_deref().or(profile.default_status_id.as_deref()) {
+    fn reopen_status(
+        &self,
+        profile: &MappingProfile,
+        ticket: &HaloTicket,
+    ) -> Result<i64, ConnectorError> {
+        if let Some(id) = profile
+            .reopen_status_id
+            .as_deref()
+            .or(profile.default_status_id.as_deref())
+        {
             return parse_id("re-open status", id);
         }
         if let Some(type_id) = ticket.tickettype_id {
@@ -343,13 +582,34 @@ impl HaloSession {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn sync_outcome(&self, decision: SyncDecision, ticket: &HaloTicket, occurrence: u32, previous: Option<i64>, priority_raised: bool, created: Vec<ObjectRef>, changed: Vec<ObjectRef>) -> Result<SyncOutcome, ConnectorError> {
+    fn sync_outcome(
+        &self,
+        decision: SyncDecision,
+        ticket: &HaloTicket,
+        occurrence: u32,
+        previous: Option<i64>,
+        priority_raised: bool,
+        created: Vec<ObjectRef>,
+        changed: Vec<ObjectRef>,
+    ) -> Result<SyncOutcome, ConnectorError> {
         let words = match decision {
             SyncDecision::Created => "created".to_string(),
-            SyncDecision::Noted => format!("noted: occurrence {occurrence}{}", if priority_raised { ", priority raised" } else { "" }),
+            SyncDecision::Noted => format!(
+                "noted: occurrence {occurrence}{}",
+                if priority_raised {
+                    ", priority raised"
+                } else {
+                    ""
+                }
+            ),
             SyncDecision::Reopened => format!("re-opened: occurrence {occurrence}"),
-            SyncDecision::NewAfterWindow => format!("new ticket after the re-open window (previous #{})", previous.unwrap_or_default()),
-            SyncDecision::Unchanged => format!("unchanged: occurrence {occurrence} already recorded"),
+            SyncDecision::NewAfterWindow => format!(
+                "new ticket after the re-open window (previous #{})",
+                previous.unwrap_or_default()
+            ),
+            SyncDecision::Unchanged => {
+                format!("unchanged: occurrence {occurrence} already recorded")
+            }
         };
         Ok(SyncOutcome {
             decision,
@@ -357,7 +617,10 @@ impl HaloSession {
             occurrence,
             previous_ticket_id: previous.map(|p| p.to_string()),
             priority_raised,
-            audit: self.api.journal.record_for("sync-alert", words, created, changed),
+            audit: self
+                .api
+                .journal
+                .record_for("sync-alert", words, created, changed),
         })
     }
 }
@@ -371,7 +634,13 @@ mod tests {
         let details = format!("text\n\n{}", marker(1, Some("a")));
         let note = format!("repeat\n{}", marker(3, Some("c d")));
         let seen = read_markers([details.as_str(), "unrelated", note.as_str()].into_iter());
-        assert_eq!(seen, Occurrences { count: 3, last_id: Some("c_d".into()) });
+        assert_eq!(
+            seen,
+            Occurrences {
+                count: 3,
+                last_id: Some("c_d".into())
+            }
+        );
         assert_eq!(read_markers(["nothing"].into_iter()).count, 0);
     }
 }

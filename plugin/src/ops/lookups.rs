@@ -22,7 +22,12 @@ pub struct RequiredField {
 impl HaloSession {
     pub fn list_statuses(&self) -> Result<Vec<Status>, ConnectorError> {
         self.lookups.statuses.get_or_load(|| {
-            let items = fetch_all(&self.api, "Status", "statuses", &[("type", "ticket".into())])?;
+            let items = fetch_all(
+                &self.api,
+                "Status",
+                "statuses",
+                &[("type", "ticket".into())],
+            )?;
             items
                 .iter()
                 .map(|v| {
@@ -31,7 +36,11 @@ impl HaloSession {
                     let name = o.text("name").unwrap_or_else(|| format!("Status {id}"));
                     // Halo has one system closed status, named "Closed".
                     let closed = name.eq_ignore_ascii_case("closed");
-                    Ok(Status { id: id.to_string(), name, closed })
+                    Ok(Status {
+                        id: id.to_string(),
+                        name,
+                        closed,
+                    })
                 })
                 .collect::<Result<_, String>>()
                 .map_err(|m| invalid_response("GET /api/Status", m))
@@ -40,7 +49,12 @@ impl HaloSession {
 
     pub fn list_ticket_types(&self) -> Result<Vec<TicketType>, ConnectorError> {
         self.lookups.ticket_types.get_or_load(|| {
-            let items = fetch_all(&self.api, "TicketType", "tickettypes", &[("showall", "true".into())])?;
+            let items = fetch_all(
+                &self.api,
+                "TicketType",
+                "tickettypes",
+                &[("showall", "true".into())],
+            )?;
             items
                 .iter()
                 .map(ticket_type_from_json)
@@ -49,7 +63,10 @@ impl HaloSession {
         })
     }
 
-    pub fn list_priorities(&self, ticket_type_id: Option<&str>) -> Result<Vec<Priority>, ConnectorError> {
+    pub fn list_priorities(
+        &self,
+        ticket_type_id: Option<&str>,
+    ) -> Result<Vec<Priority>, ConnectorError> {
         let query = match ticket_type_id {
             Some(id) => {
                 let ticket_type = self.ticket_type(parse_id("ticket type", id)?)?;
@@ -67,9 +84,9 @@ impl HaloSession {
             if o.bool("ishidden").unwrap_or(false) {
                 continue;
             }
-            let id = o
-                .id("priorityid")
-                .ok_or_else(|| invalid_response("GET /api/Priority", "priority without 'priorityid'"))?;
+            let id = o.id("priorityid").ok_or_else(|| {
+                invalid_response("GET /api/Priority", "priority without 'priorityid'")
+            })?;
             priorities.push(Priority {
                 id: id.to_string(),
                 name: o.text("name").unwrap_or_else(|| format!("Priority {id}")),
@@ -100,7 +117,10 @@ impl HaloSession {
 
     /// One ticket type with its details (`fields`), as Halo returns it.
     pub(crate) fn ticket_type(&self, id: i64) -> Result<Value, ConnectorError> {
-        self.api.get(&format!("TicketType/{id}"), &[("includedetails", "true".into())])
+        self.api.get(
+            &format!("TicketType/{id}"),
+            &[("includedetails", "true".into())],
+        )
     }
 
     /// Mandatory fields of a ticket type.
@@ -135,7 +155,10 @@ impl HaloSession {
         }
         let statuses = self.list_statuses()?;
         let closed = statuses.iter().find(|s| s.closed).ok_or_else(|| {
-            ConnectorError::NotFound("Halo has no status named 'Closed'; set a close status in the mapping profile".into())
+            ConnectorError::NotFound(
+                "Halo has no status named 'Closed'; set a close status in the mapping profile"
+                    .into(),
+            )
         })?;
         parse_id("status", &closed.id)
     }
@@ -158,7 +181,12 @@ impl HaloSession {
                 .iter()
                 .filter_map(|v| {
                     let o = Obj(v);
-                    Some((o.id("id")?, o.text("outcome").or_else(|| o.text("name")).or_else(|| o.text("buttonname"))?))
+                    Some((
+                        o.id("id")?,
+                        o.text("outcome")
+                            .or_else(|| o.text("name"))
+                            .or_else(|| o.text("buttonname"))?,
+                    ))
                 })
                 .collect())
         })?;
@@ -184,7 +212,9 @@ pub fn ticket_type_from_json(v: &Value) -> Result<TicketType, String> {
     let id = o.require_id("ticket type")?;
     Ok(TicketType {
         id: id.to_string(),
-        name: o.text("name").unwrap_or_else(|| format!("Ticket type {id}")),
+        name: o
+            .text("name")
+            .unwrap_or_else(|| format!("Ticket type {id}")),
         active: !o.bool("inactive").unwrap_or(false) && o.bool("visible").unwrap_or(true),
         agents_can_select: o.bool("agentscanselect").unwrap_or(true),
         priority_scope_id: o.id("default_sla").map(|s| s.to_string()),

@@ -23,7 +23,11 @@ pub fn parse_id(kind: &str, id: &str) -> Result<i64, ConnectorError> {
         .parse::<i64>()
         .ok()
         .filter(|n| *n > 0)
-        .ok_or_else(|| ConnectorError::InvalidInput(format!("{kind} id '{id}' is not a Halo id (a positive whole number)")))
+        .ok_or_else(|| {
+            ConnectorError::InvalidInput(format!(
+                "{kind} id '{id}' is not a Halo id (a positive whole number)"
+            ))
+        })
 }
 
 /// Reads a list endpoint: one page when `page` is set, else every page until `record_count`.
@@ -45,7 +49,8 @@ pub fn fetch_list(
         paged.push(("page_size", size.to_string()));
         paged.push(("page_no", page_no.to_string()));
         let json = api.get(path, &paged)?;
-        let (batch, total) = list_items(&json, envelope).map_err(|m| invalid_response(&label, m))?;
+        let (batch, total) =
+            list_items(&json, envelope).map_err(|m| invalid_response(&label, m))?;
         let batch_len = batch.len();
         items.extend(batch.iter().cloned());
         let total = total.map(|t| t as u32);

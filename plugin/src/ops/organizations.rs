@@ -13,15 +13,30 @@ use crate::types::{
 };
 
 impl HaloSession {
-    pub fn list_organizations(&self, query: OrganizationQuery) -> Result<OrganizationPage, ConnectorError> {
+    pub fn list_organizations(
+        &self,
+        query: OrganizationQuery,
+    ) -> Result<OrganizationPage, ConnectorError> {
         let mut filters = Vec::new();
-        if let Some(search) = query.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if let Some(search) = query
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             filters.push(("search", search.to_string()));
         }
         if query.include_inactive {
             filters.push(("includeinactive", "true".to_string()));
         }
-        let (items, total) = fetch_list(&self.api, "Client", "clients", &filters, query.page, query.page_size)?;
+        let (items, total) = fetch_list(
+            &self.api,
+            "Client",
+            "clients",
+            &filters,
+            query.page,
+            query.page_size,
+        )?;
         let items = items
             .iter()
             .map(organization_from_json)
@@ -36,14 +51,20 @@ impl HaloSession {
         organization_from_json(&json).map_err(|m| invalid_response("GET /api/Client/{id}", m))
     }
 
-    pub fn suggest_mapping(&self, tenants: &[HostTenant]) -> Result<Vec<MappingSuggestion>, ConnectorError> {
+    pub fn suggest_mapping(
+        &self,
+        tenants: &[HostTenant],
+    ) -> Result<Vec<MappingSuggestion>, ConnectorError> {
         let all = self.list_organizations(OrganizationQuery {
             search: None,
             include_inactive: false,
             page: None,
             page_size: None,
         })?;
-        Ok(tenants.iter().map(|t| mapping::suggest(t, &all.items)).collect())
+        Ok(tenants
+            .iter()
+            .map(|t| mapping::suggest(t, &all.items))
+            .collect())
     }
 }
 
@@ -55,7 +76,11 @@ pub fn organization_from_json(value: &Value) -> Result<Organization, String> {
         .iter()
         .filter_map(|k| o.text(k))
         .collect();
-    let domains = o.text("website").and_then(|w| mapping::domain_of(&w)).into_iter().collect();
+    let domains = o
+        .text("website")
+        .and_then(|w| mapping::domain_of(&w))
+        .into_iter()
+        .collect();
     let main_site = o.id("main_site_id").map(|site_id| Site {
         id: site_id.to_string(),
         name: o.text("main_site_name").unwrap_or_default(),

@@ -59,7 +59,11 @@ impl HaloSession {
         format!("{}#", self.api.settings.reference_prefix)
     }
 
-    pub fn create_ticket(&self, profile: &MappingProfile, request: &TicketRequest) -> Result<TicketChange, ConnectorError> {
+    pub fn create_ticket(
+        &self,
+        profile: &MappingProfile,
+        request: &TicketRequest,
+    ) -> Result<TicketChange, ConnectorError> {
         self.api.journal.begin();
         let nonce = RandomState::new().hash_one(now_unix());
         let reference = self.reference_for(&format!("ticket:{:x}{:08x}", now_unix(), nonce as u32));
@@ -76,16 +80,27 @@ impl HaloSession {
             0,
         )?;
         let ticket = self.to_ticket(&created)?;
-        let audit = self.api.journal.record_for("create-ticket", "created", vec![object("ticket", created.id)], vec![]);
+        let audit = self.api.journal.record_for(
+            "create-ticket",
+            "created",
+            vec![object("ticket", created.id)],
+            vec![],
+        );
         Ok(TicketChange { ticket, audit })
     }
 
     /// Creates a Halo ticket. `known_max_id`: the newest ticket already carrying the reference
     /// (0 if none), so a lost answer can be told apart from an older ticket.
-    pub(crate) fn create_halo_ticket(&self, new: &NewTicket, known_max_id: i64) -> Result<HaloTicket, ConnectorError> {
+    pub(crate) fn create_halo_ticket(
+        &self,
+        new: &NewTicket,
+        known_max_id: i64,
+    ) -> Result<HaloTicket, ConnectorError> {
         let summary = new.summary.trim();
         if summary.is_empty() {
-            return Err(ConnectorError::InvalidInput("the ticket summary is empty".into()));
+            return Err(ConnectorError::InvalidInput(
+                "the ticket summary is empty".into(),
+            ));
         }
         let placement = self.placement(new.profile, new.tenant_id)?;
         let mut payload = Map::new();
@@ -107,7 +122,12 @@ impl HaloSession {
         if let Some(team) = &new.profile.team_id {
             payload.insert("team".into(), json!(self.team_name(team)?));
         }
-        if let Some(category) = new.profile.category.as_deref().filter(|c| !c.trim().is_empty()) {
+        if let Some(category) = new
+            .profile
+            .category
+            .as_deref()
+            .filter(|c| !c.trim().is_empty())
+        {
             payload.insert("category_1".into(), json!(category));
         }
         if let Some(name) = &new.contact_name {
@@ -124,7 +144,9 @@ impl HaloSession {
                 Ok(json) => return ticket_from_save(&json),
                 Err(error) if outcome_unknown(&error) => {
                     // The create may have reached Halo: look before sending it again.
-                    if let Some(existing) = self.newest_by_reference(&new.reference, known_max_id)? {
+                    if let Some(existing) =
+                        self.newest_by_reference(&new.reference, known_max_id)?
+                    {
                         return Ok(existing);
                     }
                     if attempt >= CREATE_ATTEMPTS {
@@ -137,11 +159,19 @@ impl HaloSession {
     }
 
     /// The profile's organization (and site) for a host tenant.
-    pub(crate) fn placement(&self, profile: &MappingProfile, tenant_id: &str) -> Result<Placement, ConnectorError> {
+    pub(crate) fn placement(
+        &self,
+        profile: &MappingProfile,
+        tenant_id: &str,
+    ) -> Result<Placement, ConnectorError> {
         if let Some(mapping) = profile.tenants.iter().find(|m| m.tenant_id == tenant_id) {
             return Ok(Placement {
                 client_id: parse_id("organization", &mapping.organization_id)?,
-                site_id: mapping.site_id.as_deref().map(|s| parse_id("site", s)).transpose()?,
+                site_id: mapping
+                    .site_id
+                    .as_deref()
+                    .map(|s| parse_id("site", s))
+                    .transpose()?,
             });
         }
         match &profile.fallback_organization_id {
@@ -153,27 +183,53 @@ impl HaloSession {
     }
 
     /// Tickets carrying exactly this reference, newest first.
-    pub(crate) fn tickets_by_reference(&self, reference: &str) -> Result<Vec<HaloTicket>, ConnectorError> {
-        let (items, _) = fetch_list(&self.api, "Tickets", "tickets", &[("search_supplier_reference", reference.to_string())], None, None)?;
+    pub(crate) fn tickets_by_reference(
+        &self,
+        reference: &str,
+    ) -> Result<Vec<HaloTicket>, ConnectorError> {
+        let (items, _) = fetch_list(
+            &self.api,
+            "Tickets",
+            "tickets",
+            &[("search_supplier_reference", reference.to_string())],
+            None,
+            None,
+        )?;
         let mut tickets: Vec<HaloTicket> = items
             .iter()
             .map(HaloTicket::from_json)
             .collect::<Result<_, _>>()
             .map_err(|m| invalid_response("GET /api/Tickets", m))?;
         // Halo's filter may match by substring: keep exact matches only.
-        tickets.retain(|t| t.supplier_reference.as_deref().is_some_and(|r| r.eq_ignore_ascii_case(reference)));
+        tickets.retain(|t| {
+            t.supplier_reference
+                .as_deref()
+                .is_some_and(|r| r.eq_ignore_ascii_case(reference))
+        });
         tickets.sort_by_key(|t| std::cmp::Reverse(t.id));
         Ok(tickets)
     }
 
-    fn newest_by_reference(&self, reference: &str, newer_than: i64) -> Result<Option<HaloTicket>, ConnectorError> {
-        Ok(self.tickets_by_reference(reference)?.into_iter().find(|t| t.id > newer_than))
+    fn newest_by_reference(
+        &self,
+        reference: &str,
+        newer_than: i64,
+    ) -> Result<Option<HaloTicket>, ConnectorError> {
+        Ok(self
+            .tickets_by_reference(reference)?
+            .into_iter()
+            .find(|t| t.id > newer_than))
     }
 
     /// Reads one Halo ticket; `None` when it does not exist.
     pub(crate) fn halo_ticket(&self, id: i64) -> Result<Option<HaloTicket>, ConnectorError> {
-        match self.api.get(&format!("Tickets/{id}"), &[("includedetails", "true".into())]) {
-            Ok(json) => HaloTicket::from_json(&json).map(Some).map_err(|m| invalid_response("GET /api/Tickets/{id}", m)),
+        match self.api.get(
+            &format!("Tickets/{id}"),
+            &[("includedetails", "true".into())],
+        ) {
+            Ok(json) => HaloTicket::from_json(&json)
+                .map(Some)
+                .map_err(|m| invalid_response("GET /api/Tickets/{id}", m)),
             Err(ConnectorError::NotFound(_)) => Ok(None),
             Err(error) => Err(error),
         }
@@ -181,9 +237,11 @@ impl HaloSession {
 
     pub fn get_ticket(&self, id: &str) -> Result<Ticket, ConnectorError> {
         let id = parse_id("ticket", id)?;
-        let ticket = self
-            .halo_ticket(id)?
-            .ok_or_else(|| ConnectorError::NotFound(format!("ticket {id} does not exist or the API agent cannot see it")))?;
+        let ticket = self.halo_ticket(id)?.ok_or_else(|| {
+            ConnectorError::NotFound(format!(
+                "ticket {id} does not exist or the API agent cannot see it"
+            ))
+        })?;
         self.to_ticket(&ticket)
     }
 
@@ -199,20 +257,39 @@ impl HaloSession {
         if own {
             filters.push(("search_supplier_reference", self.own_prefix()));
         }
-        let (items, total) = fetch_list(&self.api, "Tickets", "tickets", &filters, query.page, query.page_size)?;
+        let (items, total) = fetch_list(
+            &self.api,
+            "Tickets",
+            "tickets",
+            &filters,
+            query.page,
+            query.page_size,
+        )?;
         let mut tickets = Vec::new();
         for item in &items {
-            let halo = HaloTicket::from_json(item).map_err(|m| invalid_response("GET /api/Tickets", m))?;
+            let halo =
+                HaloTicket::from_json(item).map_err(|m| invalid_response("GET /api/Tickets", m))?;
             let ticket = self.to_ticket(&halo)?;
             if !own || ticket.created_by_connector {
                 tickets.push(ticket);
             }
         }
-        let total = if query.page.is_none() { tickets.len() as u32 } else { total };
-        Ok(TicketPage { items: tickets, total })
+        let total = if query.page.is_none() {
+            tickets.len() as u32
+        } else {
+            total
+        };
+        Ok(TicketPage {
+            items: tickets,
+            total,
+        })
     }
 
-    pub fn update_ticket(&self, id: &str, update: &TicketUpdate) -> Result<TicketChange, ConnectorError> {
+    pub fn update_ticket(
+        &self,
+        id: &str,
+        update: &TicketUpdate,
+    ) -> Result<TicketChange, ConnectorError> {
         self.api.journal.begin();
         let id = parse_id("ticket", id)?;
         let mut payload = Map::new();
@@ -225,7 +302,9 @@ impl HaloSession {
         }
         if let Some(summary) = update.summary.as_deref().map(str::trim) {
             if summary.is_empty() {
-                return Err(ConnectorError::InvalidInput("the new summary is empty".into()));
+                return Err(ConnectorError::InvalidInput(
+                    "the new summary is empty".into(),
+                ));
             }
             payload.insert("summary".into(), json!(truncate(summary, 250)));
         }
@@ -234,8 +313,13 @@ impl HaloSession {
         }
         for (key, value) in &update.fields {
             let key = key.trim();
-            if key.is_empty() || key.eq_ignore_ascii_case("id") || key.eq_ignore_ascii_case("supplier_reference") {
-                return Err(ConnectorError::InvalidInput(format!("field '{key}' cannot be changed through update-ticket")));
+            if key.is_empty()
+                || key.eq_ignore_ascii_case("id")
+                || key.eq_ignore_ascii_case("supplier_reference")
+            {
+                return Err(ConnectorError::InvalidInput(format!(
+                    "field '{key}' cannot be changed through update-ticket"
+                )));
             }
             let value = match value.trim().parse::<i64>() {
                 Ok(number) if key.ends_with("_id") => json!(number),
@@ -244,15 +328,26 @@ impl HaloSession {
             payload.insert(key.to_string(), value);
         }
         if payload.len() == 1 {
-            return Err(ConnectorError::InvalidInput("the update changes nothing".into()));
+            return Err(ConnectorError::InvalidInput(
+                "the update changes nothing".into(),
+            ));
         }
         if self.halo_ticket(id)?.is_none() {
-            return Err(ConnectorError::NotFound(format!("ticket {id} does not exist")));
+            return Err(ConnectorError::NotFound(format!(
+                "ticket {id} does not exist"
+            )));
         }
-        let saved = self.api.post("Tickets", &Value::Array(vec![Value::Object(payload)]))?;
+        let saved = self
+            .api
+            .post("Tickets", &Value::Array(vec![Value::Object(payload)]))?;
         let saved = ticket_from_save(&saved)?;
         let ticket = self.to_ticket(&saved)?;
-        let audit = self.api.journal.record_for("update-ticket", "updated", vec![], vec![object("ticket", id)]);
+        let audit = self.api.journal.record_for(
+            "update-ticket",
+            "updated",
+            vec![],
+            vec![object("ticket", id)],
+        );
         Ok(TicketChange { ticket, audit })
     }
 
@@ -262,14 +357,27 @@ impl HaloSession {
         let action_id = self.post_action(ticket_id, &note.text, note.private, None)?;
         let audit = self.api.journal.record_for(
             "add-note",
-            if note.private { "private note added" } else { "public note added" },
+            if note.private {
+                "private note added"
+            } else {
+                "public note added"
+            },
             vec![object("action", action_id)],
             vec![object("ticket", ticket_id)],
         );
-        Ok(NoteAdded { note_id: action_id.to_string(), ticket_id: ticket_id.to_string(), audit })
+        Ok(NoteAdded {
+            note_id: action_id.to_string(),
+            ticket_id: ticket_id.to_string(),
+            audit,
+        })
     }
 
-    pub fn close_ticket(&self, profile: &MappingProfile, id: &str, note: Option<&str>) -> Result<TicketChange, ConnectorError> {
+    pub fn close_ticket(
+        &self,
+        profile: &MappingProfile,
+        id: &str,
+        note: Option<&str>,
+    ) -> Result<TicketChange, ConnectorError> {
         self.api.journal.begin();
         let id = parse_id("ticket", id)?;
         let current = self
@@ -277,19 +385,36 @@ impl HaloSession {
             .ok_or_else(|| ConnectorError::NotFound(format!("ticket {id} does not exist")))?;
         if self.to_ticket(&current)?.closed {
             let ticket = self.to_ticket(&current)?;
-            let audit = self.api.journal.record_for("close-ticket", "already closed", vec![], vec![]);
+            let audit =
+                self.api
+                    .journal
+                    .record_for("close-ticket", "already closed", vec![], vec![]);
             return Ok(TicketChange { ticket, audit });
         }
         let closed_status = self.closed_status_id(profile.close_status_id.as_deref())?;
-        let text = note.map(str::trim).filter(|n| !n.is_empty()).unwrap_or("Closed by the security platform.");
+        let text = note
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .unwrap_or("Closed by the security platform.");
         let action = self.post_action(id, text, true, Some(closed_status))?;
         let ticket = self.get_ticket(&id.to_string())?;
-        let audit = self.api.journal.record_for("close-ticket", "closed", vec![object("action", action)], vec![object("ticket", id)]);
+        let audit = self.api.journal.record_for(
+            "close-ticket",
+            "closed",
+            vec![object("action", action)],
+            vec![object("ticket", id)],
+        );
         Ok(TicketChange { ticket, audit })
     }
 
     /// Posts an action (note) with the note outcome, optionally changing the status.
-    pub(crate) fn post_action(&self, ticket_id: i64, text: &str, private: bool, new_status: Option<i64>) -> Result<i64, ConnectorError> {
+    pub(crate) fn post_action(
+        &self,
+        ticket_id: i64,
+        text: &str,
+        private: bool,
+        new_status: Option<i64>,
+    ) -> Result<i64, ConnectorError> {
         if text.trim().is_empty() {
             return Err(ConnectorError::InvalidInput("the note is empty".into()));
         }
@@ -314,7 +439,10 @@ impl HaloSession {
     /// A Halo ticket in contract terms.
     pub(crate) fn to_ticket(&self, t: &HaloTicket) -> Result<Ticket, ConnectorError> {
         let status = self.status(t.status_id)?;
-        let closed = status.as_ref().map(|s| s.closed).unwrap_or(t.dateclosed.is_some());
+        let closed = status
+            .as_ref()
+            .map(|s| s.closed)
+            .unwrap_or(t.dateclosed.is_some());
         let prefix = self.own_prefix();
         let own_key = t
             .supplier_reference
@@ -337,7 +465,11 @@ impl HaloSession {
             team: t.team.clone(),
             created_at: t.dateoccurred.as_deref().map(normalise),
             last_action_at: t.lastactiondate.as_deref().map(normalise),
-            closed_at: if closed { t.dateclosed.as_deref().map(normalise) } else { None },
+            closed_at: if closed {
+                t.dateclosed.as_deref().map(normalise)
+            } else {
+                None
+            },
             created_by_connector: own_key.is_some(),
             alert_key: own_key.filter(|k| !k.starts_with("ticket:")),
         })
@@ -345,7 +477,10 @@ impl HaloSession {
 }
 
 /// The priority a severity maps to, if the profile maps it.
-pub fn priority_for(profile: &MappingProfile, severity: Severity) -> Result<Option<i64>, ConnectorError> {
+pub fn priority_for(
+    profile: &MappingProfile,
+    severity: Severity,
+) -> Result<Option<i64>, ConnectorError> {
     profile
         .priorities
         .iter()
@@ -390,7 +525,9 @@ fn truncate(text: &str, max: usize) -> String {
 
 /// FNV-1a, for storing over-long keys (stable across builds, unlike std's hasher).
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
+        (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 #[cfg(test)]
@@ -405,7 +542,11 @@ mod tests {
 
     fn profile() -> MappingProfile {
         MappingProfile {
-            tenants: vec![TenantMapping { tenant_id: "t1".into(), organization_id: "3".into(), site_id: None }],
+            tenants: vec![TenantMapping {
+                tenant_id: "t1".into(),
+                organization_id: "3".into(),
+                site_id: None,
+            }],
             fallback_organization_id: None,
             priorities: vec![],
             default_status_id: None,
@@ -429,31 +570,64 @@ mod tests {
             "/auth/token" => json(200, TOKEN),
             "/api/Status" => json(200, r#"[{"id":1,"name":"New"},{"id":9,"name":"Closed"}]"#),
             "/api/Tickets" if req.body.is_some() => {
-                let body: serde_json::Value = serde_json::from_slice(req.body.as_ref().unwrap()).unwrap();
+                let body: serde_json::Value =
+                    serde_json::from_slice(req.body.as_ref().unwrap()).unwrap();
                 seen.set(body[0]["supplier_reference"].as_str().map(str::to_string));
                 Err(TransportError::Failed("connection reset".into()))
             }
             "/api/Tickets" => {
                 let r = seen.take().unwrap_or_default();
-                json(200, &format!(r#"{{"record_count":1,"tickets":[{{"id":77,"summary":"s","status_id":1,"supplier_reference":"{r}"}}]}}"#))
+                json(
+                    200,
+                    &format!(
+                        r#"{{"record_count":1,"tickets":[{{"id":77,"summary":"s","status_id":1,"supplier_reference":"{r}"}}]}}"#
+                    ),
+                )
             }
             _ => json(404, "{}"),
         });
         let session = HaloSession::open(&settings(), transport).unwrap();
-        let request = TicketRequest { tenant_id: "t1".into(), severity: Severity::High, summary: "s".into(), details: "d".into(), contact: None };
+        let request = TicketRequest {
+            tenant_id: "t1".into(),
+            severity: Severity::High,
+            summary: "s".into(),
+            details: "d".into(),
+            contact: None,
+        };
         let change = session.create_ticket(&profile(), &request).unwrap();
         assert_eq!(change.ticket.id, "77");
         assert!(change.ticket.created_by_connector);
-        assert_eq!(log.count("POST /api/Tickets"), 1, "the create was not re-sent");
-        assert_eq!(change.audit.requests.iter().filter(|r| r.method == "POST" && r.status == 0).count(), 1);
+        assert_eq!(
+            log.count("POST /api/Tickets"),
+            1,
+            "the create was not re-sent"
+        );
+        assert_eq!(
+            change
+                .audit
+                .requests
+                .iter()
+                .filter(|r| r.method == "POST" && r.status == 0)
+                .count(),
+            1
+        );
     }
 
     #[test]
     fn unmapped_tenant_is_a_typed_error_before_any_request() {
         let (transport, log) = Scripted::new(|_, _| json(500, "{}"));
         let session = HaloSession::open(&settings(), transport).unwrap();
-        let request = TicketRequest { tenant_id: "nobody".into(), severity: Severity::Low, summary: "s".into(), details: "d".into(), contact: None };
-        assert!(matches!(session.create_ticket(&profile(), &request), Err(crate::types::ConnectorError::UnmappedTenant(_))));
+        let request = TicketRequest {
+            tenant_id: "nobody".into(),
+            severity: Severity::Low,
+            summary: "s".into(),
+            details: "d".into(),
+            contact: None,
+        };
+        assert!(matches!(
+            session.create_ticket(&profile(), &request),
+            Err(crate::types::ConnectorError::UnmappedTenant(_))
+        ));
         assert_eq!(log.requests.borrow().len(), 0);
     }
 }

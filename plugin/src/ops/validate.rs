@@ -9,8 +9,8 @@ use crate::ops::organizations::organization_from_json;
 use crate::session::HaloSession;
 use crate::settings::Settings;
 use crate::types::{
-    ConnectorError, FindingSeverity, MappingProfile, Organization, SyncStrategy,
-    ValidationFinding, ValidationReport,
+    ConnectorError, FindingSeverity, MappingProfile, Organization, SyncStrategy, ValidationFinding,
+    ValidationReport,
 };
 
 /// Above this many mapped organizations, one paged list is cheaper than one read each.
@@ -19,8 +19,21 @@ const INDIVIDUAL_READS: usize = 25;
 struct Findings(Vec<ValidationFinding>);
 
 impl Findings {
-    fn add(&mut self, severity: FindingSeverity, code: &str, subject: String, message: String, hint: &str) {
-        self.0.push(ValidationFinding { severity, code: code.into(), subject, message, hint: hint.into() });
+    fn add(
+        &mut self,
+        severity: FindingSeverity,
+        code: &str,
+        subject: String,
+        message: String,
+        hint: &str,
+    ) {
+        self.0.push(ValidationFinding {
+            severity,
+            code: code.into(),
+            subject,
+            message,
+            hint: hint.into(),
+        });
     }
     fn error(&mut self, code: &str, subject: String, message: String, hint: &str) {
         self.add(FindingSeverity::Error, code, subject, message, hint);
@@ -28,7 +41,10 @@ impl Findings {
 }
 
 impl HaloSession {
-    pub fn validate_mapping(&self, profile: &MappingProfile) -> Result<ValidationReport, ConnectorError> {
+    pub fn validate_mapping(
+        &self,
+        profile: &MappingProfile,
+    ) -> Result<ValidationReport, ConnectorError> {
         let mut findings = Findings(Vec::new());
         self.check_permissions(&mut findings)?;
         self.check_organizations(profile, &mut findings)?;
@@ -41,8 +57,14 @@ impl HaloSession {
                     "Create a private-note outcome in Halo (Configuration > Tickets > Actions) or set the 'Note outcome' setting to an existing one");
             }
         }
-        let ok = !findings.0.iter().any(|f| f.severity == FindingSeverity::Error);
-        Ok(ValidationReport { ok, findings: findings.0 })
+        let ok = !findings
+            .0
+            .iter()
+            .any(|f| f.severity == FindingSeverity::Error);
+        Ok(ValidationReport {
+            ok,
+            findings: findings.0,
+        })
     }
 
     fn check_permissions(&self, findings: &mut Findings) -> Result<(), ConnectorError> {
@@ -53,19 +75,31 @@ impl HaloSession {
                 "Tick edit:tickets on the API application's Permissions tab and add it to the Scopes setting");
         }
         if !Settings::scope_grants(&token.scopes, "read:customers") {
-            findings.error("missing-customer-permission", "api application".into(),
+            findings.error(
+                "missing-customer-permission",
+                "api application".into(),
                 "the token's scopes do not allow reading customers".into(),
-                "Tick read:customers on the API application's Permissions tab");
+                "Tick read:customers on the API application's Permissions tab",
+            );
         }
         Ok(())
     }
 
-    fn check_organizations(&self, profile: &MappingProfile, findings: &mut Findings) -> Result<(), ConnectorError> {
+    fn check_organizations(
+        &self,
+        profile: &MappingProfile,
+        findings: &mut Findings,
+    ) -> Result<(), ConnectorError> {
         let mut seen_tenants = BTreeSet::new();
         for mapping in &profile.tenants {
             if !seen_tenants.insert(mapping.tenant_id.as_str()) {
-                findings.add(FindingSeverity::Warning, "duplicate-tenant", format!("tenant {}", mapping.tenant_id),
-                    "the tenant is mapped more than once; the first mapping wins".into(), "Remove the extra mappings");
+                findings.add(
+                    FindingSeverity::Warning,
+                    "duplicate-tenant",
+                    format!("tenant {}", mapping.tenant_id),
+                    "the tenant is mapped more than once; the first mapping wins".into(),
+                    "Remove the extra mappings",
+                );
             }
         }
         let wanted: BTreeSet<&str> = profile
@@ -87,25 +121,50 @@ impl HaloSession {
             }
         }
         for mapping in &profile.tenants {
-            let Some(site) = &mapping.site_id else { continue };
+            let Some(site) = &mapping.site_id else {
+                continue;
+            };
             let Ok(site_id) = crate::ops::parse_id("site", site) else {
-                findings.error("site-not-found", format!("site {site}"), format!("'{site}' is not a Halo site id"), "Pick the site again");
+                findings.error(
+                    "site-not-found",
+                    format!("site {site}"),
+                    format!("'{site}' is not a Halo site id"),
+                    "Pick the site again",
+                );
                 continue;
             };
             match self.api.get(&format!("Site/{site_id}"), &[]) {
-                Ok(json) if Obj(&json).int("client_id").map(|c| c.to_string()).as_deref() == Some(mapping.organization_id.trim()) => {}
-                Ok(_) => findings.error("site-not-in-organization", format!("site {site}"),
-                    format!("site {site} does not belong to client {}", mapping.organization_id),
-                    "Pick a site of the mapped client, or none for its main site"),
-                Err(ConnectorError::NotFound(_)) => findings.error("site-not-found", format!("site {site}"),
-                    format!("Halo has no site {site}"), "Pick the site again"),
+                Ok(json)
+                    if Obj(&json)
+                        .int("client_id")
+                        .map(|c| c.to_string())
+                        .as_deref()
+                        == Some(mapping.organization_id.trim()) => {}
+                Ok(_) => findings.error(
+                    "site-not-in-organization",
+                    format!("site {site}"),
+                    format!(
+                        "site {site} does not belong to client {}",
+                        mapping.organization_id
+                    ),
+                    "Pick a site of the mapped client, or none for its main site",
+                ),
+                Err(ConnectorError::NotFound(_)) => findings.error(
+                    "site-not-found",
+                    format!("site {site}"),
+                    format!("Halo has no site {site}"),
+                    "Pick the site again",
+                ),
                 Err(error) => return Err(error),
             }
         }
         Ok(())
     }
 
-    fn organizations_by_id(&self, wanted: &BTreeSet<&str>) -> Result<HashMap<String, Organization>, ConnectorError> {
+    fn organizations_by_id(
+        &self,
+        wanted: &BTreeSet<&str>,
+    ) -> Result<HashMap<String, Organization>, ConnectorError> {
         let mut known = HashMap::new();
         if wanted.len() <= INDIVIDUAL_READS {
             for id in wanted {
@@ -121,7 +180,14 @@ impl HaloSession {
                 }
             }
         } else {
-            let (items, _) = fetch_list(&self.api, "Client", "clients", &[("includeinactive", "true".into())], None, None)?;
+            let (items, _) = fetch_list(
+                &self.api,
+                "Client",
+                "clients",
+                &[("includeinactive", "true".into())],
+                None,
+                None,
+            )?;
             for item in &items {
                 if let Ok(org) = organization_from_json(item) {
                     known.insert(org.id.clone(), org);
@@ -131,7 +197,11 @@ impl HaloSession {
         Ok(known)
     }
 
-    fn check_ticket_type_and_priorities(&self, profile: &MappingProfile, findings: &mut Findings) -> Result<(), ConnectorError> {
+    fn check_ticket_type_and_priorities(
+        &self,
+        profile: &MappingProfile,
+        findings: &mut Findings,
+    ) -> Result<(), ConnectorError> {
         let Some(type_id) = &profile.ticket_type_id else {
             findings.add(FindingSeverity::Warning, "no-ticket-type", "ticket type".into(),
                 "no ticket type is chosen: Halo's default type is used and priorities cannot be checked".into(),
@@ -140,13 +210,23 @@ impl HaloSession {
         };
         let subject = format!("ticket type {type_id}");
         let Ok(id) = crate::ops::parse_id("ticket type", type_id) else {
-            findings.error("ticket-type-not-found", subject, format!("'{type_id}' is not a Halo ticket type id"), "Choose the ticket type again");
+            findings.error(
+                "ticket-type-not-found",
+                subject,
+                format!("'{type_id}' is not a Halo ticket type id"),
+                "Choose the ticket type again",
+            );
             return Ok(());
         };
         let ticket_type = match self.ticket_type(id) {
             Ok(t) => t,
             Err(ConnectorError::NotFound(_)) => {
-                findings.error("ticket-type-not-found", subject, format!("Halo has no ticket type {type_id}"), "Choose the ticket type again");
+                findings.error(
+                    "ticket-type-not-found",
+                    subject,
+                    format!("Halo has no ticket type {type_id}"),
+                    "Choose the ticket type again",
+                );
                 return Ok(());
             }
             Err(error) => return Err(error),
@@ -154,15 +234,27 @@ impl HaloSession {
         let o = Obj(&ticket_type);
         let name = o.text("name").unwrap_or_else(|| type_id.clone());
         if o.bool("inactive").unwrap_or(false) {
-            findings.error("ticket-type-inactive", subject.clone(), format!("ticket type '{name}' is inactive"), "Re-activate it in Halo or choose another type");
+            findings.error(
+                "ticket-type-inactive",
+                subject.clone(),
+                format!("ticket type '{name}' is inactive"),
+                "Re-activate it in Halo or choose another type",
+            );
         }
         if !o.bool("agentscanselect").unwrap_or(true) {
-            findings.error("ticket-type-not-agent-selectable", subject.clone(),
+            findings.error(
+                "ticket-type-not-agent-selectable",
+                subject.clone(),
                 format!("agents (and so the API agent) may not create tickets of type '{name}'"),
-                "Tick 'Agents can select' on the ticket type, or choose another type");
+                "Tick 'Agents can select' on the ticket type, or choose another type",
+            );
         }
         for field in Self::required_fields(&ticket_type) {
-            let supplied = field.name.eq_ignore_ascii_case("category_1") && profile.category.as_deref().is_some_and(|c| !c.trim().is_empty());
+            let supplied = field.name.eq_ignore_ascii_case("category_1")
+                && profile
+                    .category
+                    .as_deref()
+                    .is_some_and(|c| !c.trim().is_empty());
             if field.default_value.is_none() && !supplied {
                 findings.error("required-field-without-default", subject.clone(),
                     format!("ticket type '{name}' requires '{}' and has no default for it", field.name),
@@ -172,7 +264,10 @@ impl HaloSession {
         let sla = o.id("default_sla");
         let priorities = self.list_priorities(Some(type_id))?;
         for mapping in &profile.priorities {
-            if !priorities.iter().any(|p| p.id == mapping.priority_id.trim()) {
+            if !priorities
+                .iter()
+                .any(|p| p.id == mapping.priority_id.trim())
+            {
                 findings.error("priority-not-in-sla", format!("priority {}", mapping.priority_id),
                     format!("priority {} is not a priority of ticket type '{name}' (SLA {}); Halo would reject the ticket",
                         mapping.priority_id, sla.map(|s| s.to_string()).unwrap_or_else(|| "none".into())),
@@ -182,9 +277,16 @@ impl HaloSession {
         Ok(())
     }
 
-    fn check_statuses(&self, profile: &MappingProfile, findings: &mut Findings) -> Result<(), ConnectorError> {
+    fn check_statuses(
+        &self,
+        profile: &MappingProfile,
+        findings: &mut Findings,
+    ) -> Result<(), ConnectorError> {
         let statuses = self.list_statuses()?;
-        for (what, id) in [("default status", &profile.default_status_id), ("re-open status", &profile.reopen_status_id)] {
+        for (what, id) in [
+            ("default status", &profile.default_status_id),
+            ("re-open status", &profile.reopen_status_id),
+        ] {
             let Some(id) = id else { continue };
             match statuses.iter().find(|s| s.id == id.trim()) {
                 None => findings.error("status-not-found", format!("{what} {id}"), format!("Halo has no status {id}"), "Pick the status again"),
@@ -210,12 +312,27 @@ impl HaloSession {
         Ok(())
     }
 
-    fn check_team(&self, profile: &MappingProfile, findings: &mut Findings) -> Result<(), ConnectorError> {
-        let Some(id) = &profile.team_id else { return Ok(()) };
+    fn check_team(
+        &self,
+        profile: &MappingProfile,
+        findings: &mut Findings,
+    ) -> Result<(), ConnectorError> {
+        let Some(id) = &profile.team_id else {
+            return Ok(());
+        };
         match self.list_teams()?.into_iter().find(|t| t.id == id.trim()) {
-            None => findings.error("team-not-found", format!("team {id}"), format!("Halo has no team {id}"), "Pick the team again"),
-            Some(team) if !team.active => findings.error("team-inactive", format!("team {id}"),
-                format!("team '{}' is inactive", team.name), "Pick an active team"),
+            None => findings.error(
+                "team-not-found",
+                format!("team {id}"),
+                format!("Halo has no team {id}"),
+                "Pick the team again",
+            ),
+            Some(team) if !team.active => findings.error(
+                "team-inactive",
+                format!("team {id}"),
+                format!("team '{}' is inactive", team.name),
+                "Pick an active team",
+            ),
             Some(_) => {}
         }
         Ok(())
