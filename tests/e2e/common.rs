@@ -1,0 +1,141 @@
+//! Shared set-up: one compiled connector per test binary, a fresh mock per test.
+
+use std::fmt::Debug;
+use std::sync::OnceLock;
+
+use host_harness::mock_halo::{seed_ids as ids, MockConfig, MockHalo};
+use host_harness::types::*;
+use host_harness::{ConnectorHost, ConnectorSession, HostConfig, LoadedConnector, OpResult};
+
+/// The bundled HaloPSA component, compiled once for the whole test binary.
+pub fn connector() -> LoadedConnector {
+    static LOADED: OnceLock<(ConnectorHost, LoadedConnector)> = OnceLock::new();
+    LOADED
+        .get_or_init(|| {
+            let host = ConnectorHost::new(HostConfig::default()).expect("host");
+            let loaded = host
+                .load(host_harness::bundled_halo_connector())
+                .expect("the bundled connector loads");
+            (host, loaded)
+        })
+        .1
+        .clone()
+}
+
+/// Settings pointing at the mock with its demo credentials.
+pub fn settings(mock: &MockHalo) -> Vec<(String, String)> {
+    vec![
+        ("base_url".into(), mock.base_url()),
+        ("client_id".into(), MockConfig::DEMO_CLIENT_ID.into()),
+        (
+            "client_secret".into(),
+            MockConfig::DEMO_CLIENT_SECRET.into(),
+        ),
+    ]
+}
+
+/// Replaces (or adds) one setting.
+pub fn with(mut settings: Vec<(String, String)>, key: &str, value: &str) -> Vec<(String, String)> {
+    settings.retain(|(k, _)| k != key);
+    settings.push((key.into(), value.into()));
+    settings
+}
+
+pub async fn open(settings: Vec<(String, String)>) -> Result<ConnectorSession, ConnectorError> {
+    connector()
+        .open(settings)
+        .await
+        .expect("no host error opening a session")
+}
+
+/// A mock with default seed data and a session on it.
+pub async fn start() -> (MockHalo, ConnectorSession) {
+    start_with(MockConfig::default()).await
+}
+
+pub async fn start_with(config: MockConfig) -> (MockHalo, ConnectorSession) {
+    let mock = MockHalo::start(config).await.expect("mock starts");
+    let session = open(settings(&mock)).await.expect("session opens");
+    (mock, session)
+}
+
+/// The operation's value; fails the test on a host or connector error.
+#[track_caller]
+pub fn ok<T>(result: OpResult<T>) -> T {
+    match result {
+        Ok(Ok(value)) => value,
+        Ok(Err(error)) => panic!("connector error: {error:?}"),
+        Err(error) => panic!("host error: {error}"),
+    }
+}
+
+/// The connector's typed error; fails the test on success or a host error.
+#[track_caller]
+pub fn err<T: Debug>(result: OpResult<T>) -> ConnectorError {
+    match result {
+        Ok(Err(error)) => error,
+        Ok(Ok(value)) => panic!("expected a connector error, got {value:?}"),
+        Err(error) => panic!("host error: {error}"),
+    }
+}
+
+pub const TENANT: &str = "tenant-contoso";
+
+/// A profile routing TENANT to Contoso as "Security Alert" tickets.
+pub fn profile(strategy: SyncStrategy) -> MappingProfile {
+    let priority = |severity, id: i64| PriorityMapping {
+        severity,
+        priority_id: id.to_string(),
+    };
+    MappingProfile {
+        tenants: vec![TenantMapping {
+            tenant_id: TENANT.into(),
+            organization_id: ids::CLIENT_CONTOSO_ID.to_string(),
+            site_id: None,
+        }],
+        fallback_organization_id: None,
+        priorities: vec![
+            priority(Severity::Critical, ids::PRIORITY_SECURITY_CRITICAL),
+            priority(Severity::High, ids::PRIORITY_SECURITY_HIGH),
+            priority(Severity::Medium, ids::PRIORITY_SECURITY_MEDIUM),
+            priority(Severity::Low, ids::PRIORITY_SECURITY_LOW),
+        ],
+        default_status_id: Some(ids::STATUS_NEW.to_string()),
+        ticket_type_id: Some(ids::TICKET_TYPE_SECURITY_ALERT.to_string()),
+        team_id: Some(ids::TEAM_SECURITY_OPERATIONS.to_string()),
+        category: None,
+        strategy,
+        reopen_window_hours: 24,
+        reopen_status_id: Some(ids::STATUS_IN_PROGRESS.to_string()),
+        close_status_id: None,
+    }
+}
+
+pub fn ticket_request(summary: &str, severity: Severity) -> TicketRequest {
+    TicketRequest {
+        tenant_id: TENANT.into(),
+        severity,
+        summary: summary.into(),
+        details: "Detected by the test platform.".into(),
+        contact: None,
+    }
+}
+
+pub fn alert(key: &str, severity: Severity, occurrence: Option<&str>) -> SyncRequest {
+    SyncRequest {
+        alert: Alert {
+            key: key.into(),
+            occurrence_id: occurrence.map(str::to_string),
+            tenant_id: TENANT.into(),
+            severity,
+            summary: format!("Alert {key}"),
+            details: format!("Details of {key}"),
+            contact: None,
+        },
+        link: None,
+    }
+}
+
+pub fn id(ticket: &Ticket) -> i64 {
+    ticket.id.parse().expect("numeric Halo id")
+}

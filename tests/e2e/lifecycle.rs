@@ -1,0 +1,339 @@
+//! One alert, one ticket: every sync and resolve decision, for each strategy.
+
+use host_harness::mock_halo::{seed_ids as ids, MockHalo};
+use host_harness::types::*;
+
+use crate::common::*;
+
+/// Tickets in the mock carrying this alert key.
+fn tickets_for(mock: &MockHalo, key: &str) -> usize {
+    let reference = format!("psa-connector#{key}");
+    mock.tickets()
+        .iter()
+        .filter(|t| t["supplier_reference"] == reference.as_str())
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeat_adds_a_note_with_the_occurrence_and_raises_priority() {
+    let (mock, mut session) = start().await;
+    let profile = profile(SyncStrategy::CreateAndUpdate);
+    let first = ok(session
+        .sync_alert(
+            &profile,
+            &alert("mfa-off/alice", Severity::Medium, Some("e1")),
+        )
+        .await);
+    assert_eq!(first.decision, SyncDecision::Created);
+    assert_eq!(first.occurrence, 1);
+    assert_eq!(first.ticket.alert_key.as_deref(), Some("mfa-off/alice"));
+
+    let mut repeat = alert("mfa-off/alice", Severity::High, Some("e2"));
+    repeat.link = Some(first.ticket.id.clone());
+    let second = ok(session.sync_alert(&profile, &repeat).await);
+    assert_eq!(second.decision, SyncDecision::Noted);
+    assert_eq!(second.ticket.id, first.ticket.id);
+    assert_eq!(second.occurrence, 2);
+    assert!(second.priority_raised);
+    assert_eq!(
+        second.ticket.priority_id.as_deref(),
+        Some(ids::PRIORITY_SECURITY_HIGH.to_string().as_str())
+    );
+    let notes = mock.actions(id(&first.ticket));
+    let note = notes
+        .iter()
+        .rev()
+        .find(|a| a["note"].as_str().unwrap_or("").contains("occurrence 2"))
+        .expect("occurrence note");
+    assert_eq!(note["hiddenfromuser"], true);
+    assert!(
+        note["outcome_id"].as_i64().unwrap() > 0,
+        "an outcome was looked up"
+    );
+
+    // The same occurrence again changes nothing.
+    let same = ok(session.sync_alert(&profile, &repeat).await);
+    assert_eq!(same.decision, SyncDecision::Unchanged);
+    assert_eq!(mock.actions(id(&first.ticket)).len(), notes.len());
+
+    // A lower severity notes but never lowers the priority.
+    let lower = ok(session
+        .sync_alert(&profile, &alert("mfa-off/alice", Severity::Low, Some("e3")))
+        .await);
+    assert_eq!(lower.occurrence, 3);
+    assert!(!lower.priority_raised);
+    assert_eq!(tickets_for(&mock, "mfa-off/alice"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_that_lost_its_link_finds_the_ticket_in_halo() {
+    let (mock, mut session) = start().await;
+    let profile = profile(SyncStrategy::CreateUpdateClose);
+    let first = ok(session
+        .sync_alert(&profile, &alert("edr/host-7", Severity::High, None))
+        .await);
+    // New session (the host restarted), no link, and a stale link to someone else's ticket.
+    let mut session = open(settings(&mock)).await.unwrap();
+    let again = ok(session
+        .sync_alert(&profile, &alert("edr/host-7", Severity::High, None))
+        .await);
+    assert_eq!(again.decision, SyncDecision::Noted);
+    assert_eq!(again.ticket.id, first.ticket.id);
+    let mut stale = alert("edr/host-7", Severity::High, None);
+    stale.link = Some(ids::SEED_TICKET_OPEN_ID.to_string());
+    let third = ok(session.sync_alert(&profile, &stale).await);
+    assert_eq!(
+        third.ticket.id, first.ticket.id,
+        "a link to a ticket without the key is ignored"
+    );
+    assert_eq!(third.occurrence, 3);
+    assert_eq!(tickets_for(&mock, "edr/host-7"), 1);
+    let resolved = ok(session
+        .resolve_alert(
+            &profile,
+            &ResolveRequest {
+                key: "edr/host-7".into(),
+                link: None,
+            },
+        )
+        .await);
+    assert_eq!(resolved.decision, ResolveDecision::Closed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_only_opens_a_ticket_per_alert_and_never_closes() {
+    let (mock, mut session) = start().await;
+    let profile = profile(SyncStrategy::CreateOnly);
+    let a = ok(session
+        .sync_alert(&profile, &alert("scan/weekly", Severity::Low, None))
+        .await);
+    let b = ok(session
+        .sync_alert(&profile, &alert("scan/weekly", Severity::Low, None))
+        .await);
+    assert_eq!(
+        (a.decision, b.decision),
+        (SyncDecision::Created, SyncDecision::Created)
+    );
+    assert_ne!(a.ticket.id, b.ticket.id);
+    assert_eq!(tickets_for(&mock, "scan/weekly"), 2);
+    let resolved = ok(session
+        .resolve_alert(
+            &profile,
+            &ResolveRequest {
+                key: "scan/weekly".into(),
+                link: None,
+            },
+        )
+        .await);
+    assert_eq!(resolved.decision, ResolveDecision::LeftOpenStrategy);
+    assert!(!ok(session.get_ticket(&b.ticket.id).await).closed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_and_update_notes_the_resolution_but_leaves_the_ticket_open() {
+    let (mock, mut session) = start().await;
+    let profile = profile(SyncStrategy::CreateAndUpdate);
+    let created = ok(session
+        .sync_alert(&profile, &alert("dlp/1", Severity::Low, None))
+        .await);
+    let before = mock.actions(id(&created.ticket)).len();
+    let resolved = ok(session
+        .resolve_alert(
+            &profile,
+            &ResolveRequest {
+                key: "dlp/1".into(),
+                link: Some(created.ticket.id.clone()),
+            },
+        )
+        .await);
+    assert_eq!(resolved.decision, ResolveDecision::LeftOpenStrategy);
+    assert_eq!(mock.actions(id(&created.ticket)).len(), before + 1);
+    assert!(!ok(session.get_ticket(&created.ticket.id).await).closed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resolve_closes_untouched_tickets_and_reports_every_case() {
+    let (mock, mut session) = start().await;
+    let profile = profile(SyncStrategy::CreateUpdateClose);
+    let created = ok(session
+        .sync_alert(&profile, &alert("av/eicar", Severity::Critical, None))
+        .await);
+    let request = ResolveRequest {
+        key: "av/eicar".into(),
+        link: Some(created.ticket.id.clone()),
+    };
+    let resolved = ok(session.resolve_alert(&profile, &request).await);
+    assert_eq!(resolved.decision, ResolveDecision::Closed);
+    assert_eq!(
+        mock.ticket(id(&created.ticket)).unwrap()["status_id"],
+        ids::STATUS_CLOSED
+    );
+    assert!(resolved
+        .audit
+        .changed
+        .iter()
+        .any(|o| o.kind == "ticket" && o.id == created.ticket.id));
+    let again = ok(session.resolve_alert(&profile, &request).await);
+    assert_eq!(again.decision, ResolveDecision::AlreadyClosed);
+    let unknown = ok(session
+        .resolve_alert(
+            &profile,
+            &ResolveRequest {
+                key: "never-seen".into(),
+                link: None,
+            },
+        )
+        .await);
+    assert_eq!(unknown.decision, ResolveDecision::NotFound);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ticket_a_technician_touched_is_left_open_with_a_note() {
+    let (mock, mut session) = start().await;
+    let profile = profile(SyncStrategy::TwoWay);
+    let noted = ok(session
+        .sync_alert(&profile, &alert("phish/bob", Severity::High, None))
+        .await);
+    mock.technician_note(id(&noted.ticket), "Looking into this with Bob.");
+    let resolved = ok(session
+        .resolve_alert(
+            &profile,
+            &ResolveRequest {
+                key: "phish/bob".into(),
+                link: None,
+            },
+        )
+        .await);
+    assert_eq!(resolved.decision, ResolveDecision::LeftOpenTouched);
+    assert_eq!(
+        resolved.touched_by.as_deref(),
+        Some(ids::TECHNICIAN_AGENT_NAME)
+    );
+    let stored = mock.ticket(id(&noted.ticket)).unwrap();
+    assert_ne!(stored["status_id"], ids::STATUS_CLOSED);
+    let last = mock.actions(id(&noted.ticket)).last().cloned().unwrap();
+    assert!(last["note"].as_str().unwrap().contains("resolved upstream"));
+
+    // An assignment alone also counts as touched.
+    let other = ok(session
+        .sync_alert(&profile, &alert("phish/carol", Severity::High, None))
+        .await);
+    mock.technician_assign(id(&other.ticket));
+    let resolved = ok(session
+        .resolve_alert(
+            &profile,
+            &ResolveRequest {
+                key: "phish/carol".into(),
+                link: None,
+            },
+        )
+        .await);
+    assert_eq!(resolved.decision, ResolveDecision::LeftOpenTouched);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recurrence_reopens_within_the_window_and_opens_a_new_ticket_after_it() {
+    let (mock, mut session) = start().await;
+    let profile = profile(SyncStrategy::CreateUpdateClose);
+    let first = ok(session
+        .sync_alert(&profile, &alert("malware/pc-9", Severity::High, None))
+        .await);
+    ok(session
+        .resolve_alert(
+            &profile,
+            &ResolveRequest {
+                key: "malware/pc-9".into(),
+                link: None,
+            },
+        )
+        .await);
+
+    let reopened = ok(session
+        .sync_alert(&profile, &alert("malware/pc-9", Severity::High, None))
+        .await);
+    assert_eq!(reopened.decision, SyncDecision::Reopened);
+    assert_eq!(reopened.ticket.id, first.ticket.id);
+    assert!(!reopened.ticket.closed);
+    assert_eq!(
+        reopened.ticket.status_id,
+        ids::STATUS_IN_PROGRESS.to_string(),
+        "the profile's re-open status"
+    );
+    assert_eq!(reopened.occurrence, 2);
+
+    // Close again, long ago: the next recurrence opens a new ticket that points at the old one.
+    ok(session
+        .resolve_alert(
+            &profile,
+            &ResolveRequest {
+                key: "malware/pc-9".into(),
+                link: None,
+            },
+        )
+        .await);
+    mock.set_ticket_closed_at(id(&first.ticket), "2020-01-01T00:00:00");
+    let fresh = ok(session
+        .sync_alert(&profile, &alert("malware/pc-9", Severity::High, None))
+        .await);
+    assert_eq!(fresh.decision, SyncDecision::NewAfterWindow);
+    assert_ne!(fresh.ticket.id, first.ticket.id);
+    assert_eq!(
+        fresh.previous_ticket_id.as_deref(),
+        Some(first.ticket.id.as_str())
+    );
+    let details = mock.ticket(id(&fresh.ticket)).unwrap()["details"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        details.contains(&format!("#{}", first.ticket.id)),
+        "{details}"
+    );
+    // Later repeats go to the new ticket.
+    let next = ok(session
+        .sync_alert(&profile, &alert("malware/pc-9", Severity::High, None))
+        .await);
+    assert_eq!(
+        (next.decision, next.ticket.id.clone()),
+        (SyncDecision::Noted, fresh.ticket.id.clone())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ticket_states_read_many_tickets_in_few_requests() {
+    let (mock, mut session) = start().await;
+    let profile = profile(SyncStrategy::TwoWay);
+    let mut links = Vec::new();
+    for n in 0..5 {
+        links.push(
+            ok(session
+                .sync_alert(&profile, &alert(&format!("bulk/{n}"), Severity::Low, None))
+                .await)
+            .ticket
+            .id,
+        );
+    }
+    ok(session
+        .resolve_alert(
+            &profile,
+            &ResolveRequest {
+                key: "bulk/0".into(),
+                link: None,
+            },
+        )
+        .await);
+    mock.technician_assign(links[1].parse().unwrap());
+    links.push("424242".into());
+    mock.reset_counts();
+    let states = ok(session.ticket_states(&links).await);
+    assert_eq!(states.len(), 6);
+    assert!(states[0].closed && states[0].found);
+    assert!(states[1].touched_by_person && !states[1].closed);
+    assert!(!states[2].touched_by_person);
+    assert!(!states[5].found);
+    assert_eq!(mock.count("GET /api/tickets"), 1, "{:?}", mock.counts());
+    assert!(matches!(
+        err(session.ticket_states(&["abc".to_string()]).await),
+        ConnectorError::InvalidInput(_)
+    ));
+}

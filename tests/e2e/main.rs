@@ -1,0 +1,12 @@
+//! End-to-end tests: the real component, the real host, real HTTP to the mock HaloPSA.
+
+mod common;
+mod connection;
+mod egress;
+mod faults;
+mod hostile;
+mod lifecycle;
+mod lookups;
+mod organizations;
+mod tickets;
+mod validation;

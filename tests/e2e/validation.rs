@@ -1,0 +1,138 @@
+//! Pre-flight validation of a mapping profile: one test per finding.
+
+use host_harness::mock_halo::{seed_ids as ids, MockConfig, MockHalo};
+use host_harness::types::*;
+
+use crate::common::*;
+
+fn codes(report: &ValidationReport) -> Vec<String> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.severity == FindingSeverity::Error)
+        .map(|f| f.code.clone())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_good_profile_passes() {
+    let (_mock, mut session) = start().await;
+    let report = ok(session
+        .validate_mapping(&profile(SyncStrategy::TwoWay))
+        .await);
+    assert!(report.ok, "{:?}", report.findings);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_problem_is_found_with_a_hint() {
+    let (_mock, mut session) = start().await;
+    type BreakIt = Box<dyn Fn(&mut MappingProfile)>;
+    let cases: Vec<(&str, BreakIt)> = vec![
+        (
+            "organization-not-found",
+            Box::new(|p| p.tenants[0].organization_id = "999999".into()),
+        ),
+        (
+            "organization-inactive",
+            Box::new(|p| p.tenants[0].organization_id = ids::CLIENT_OLD_ID.to_string()),
+        ),
+        (
+            "site-not-in-organization",
+            Box::new(|p| {
+                p.tenants[0].organization_id = ids::CLIENT_FABRIKAM_ID.to_string();
+                p.tenants[0].site_id = Some(ids::CONTOSO_SECOND_SITE_ID.to_string());
+            }),
+        ),
+        (
+            "ticket-type-not-found",
+            Box::new(|p| p.ticket_type_id = Some("31337".into())),
+        ),
+        (
+            "ticket-type-inactive",
+            Box::new(|p| {
+                p.ticket_type_id = Some(ids::TICKET_TYPE_INACTIVE.to_string());
+                p.priorities.clear();
+            }),
+        ),
+        (
+            "ticket-type-not-agent-selectable",
+            Box::new(|p| {
+                p.ticket_type_id = Some(ids::TICKET_TYPE_CHANGE_REQUEST.to_string());
+                p.priorities.clear();
+            }),
+        ),
+        (
+            "required-field-without-default",
+            Box::new(|p| {
+                p.ticket_type_id = Some(ids::TICKET_TYPE_PROBLEM.to_string());
+                p.priorities.clear();
+            }),
+        ),
+        (
+            "priority-not-in-sla",
+            Box::new(|p| p.priorities[0].priority_id = ids::PRIORITY_STANDARD_CRITICAL.to_string()),
+        ),
+        (
+            "status-not-found",
+            Box::new(|p| p.default_status_id = Some("4040".into())),
+        ),
+        (
+            "status-is-closed",
+            Box::new(|p| p.reopen_status_id = Some(ids::STATUS_CLOSED.to_string())),
+        ),
+        (
+            "team-not-found",
+            Box::new(|p| p.team_id = Some("4040".into())),
+        ),
+        (
+            "team-inactive",
+            Box::new(|p| p.team_id = Some(ids::TEAM_LEGACY.to_string())),
+        ),
+    ];
+    for (code, break_it) in cases {
+        let mut profile = profile(SyncStrategy::CreateUpdateClose);
+        break_it(&mut profile);
+        let report = ok(session.validate_mapping(&profile).await);
+        assert!(!report.ok, "{code}");
+        assert_eq!(
+            codes(&report),
+            vec![code.to_string()],
+            "{code}: {:?}",
+            report.findings
+        );
+        assert!(report
+            .findings
+            .iter()
+            .all(|f| !f.hint.is_empty() && !f.message.is_empty()));
+    }
+    // A category supplies the Problem type's mandatory field.
+    let mut fixed = profile(SyncStrategy::CreateOnly);
+    fixed.ticket_type_id = Some(ids::TICKET_TYPE_PROBLEM.to_string());
+    fixed.priorities.clear();
+    fixed.category = Some("Security".into());
+    assert!(ok(session.validate_mapping(&fixed).await).ok);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_outcome_and_permissions_are_findings() {
+    let mock = MockHalo::start(MockConfig::default()).await.unwrap();
+    let mut session = open(with(settings(&mock), "note_outcome", "No Such Outcome"))
+        .await
+        .unwrap();
+    let report = ok(session
+        .validate_mapping(&profile(SyncStrategy::CreateAndUpdate))
+        .await);
+    assert_eq!(codes(&report), vec!["note-outcome-missing".to_string()]);
+
+    let mut session = open(with(
+        settings(&mock),
+        "scope",
+        "read:tickets read:customers",
+    ))
+    .await
+    .unwrap();
+    let report = ok(session
+        .validate_mapping(&profile(SyncStrategy::CreateOnly))
+        .await);
+    assert_eq!(codes(&report), vec!["missing-edit-permission".to_string()]);
+}
