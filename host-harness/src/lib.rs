@@ -77,6 +77,7 @@ pub mod outbound;
 pub mod policy;
 pub mod rate;
 mod session;
+pub mod soak;
 mod state;
 #[cfg(test)]
 mod test_support;

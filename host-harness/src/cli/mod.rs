@@ -1,4 +1,4 @@
-//! The `psa-harness` command line: `demo`, `mock-halo` and `call`.
+//! The `psa-harness` command line: `demo`, `mock-halo`, `call` and `soak`.
 //!
 //! Exit codes: 0 success, 1 the connector answered with its typed error, 2 a host or usage
 //! error. Logs go to stderr (`RUST_LOG`, or `-v`/`-vv`/`-vvv`); with `call --json` nothing but
@@ -9,6 +9,7 @@ pub mod demo;
 mod demo_lifecycle;
 mod mock;
 mod settings;
+mod soak;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -43,12 +44,17 @@ pub enum Command {
     MockHalo(mock::MockArgs),
     /// Call one connector operation.
     Call(call::CallArgs),
+    /// Many alerts under random faults; checks 0 lost, 0 duplicated against the mock.
+    Soak(soak::SoakArgs),
 }
 
 /// Runs the CLI with the process arguments and returns the exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let quiet = matches!(&cli.command, Command::Call(c) if c.json);
+    // `call --json` keeps stderr for the error document; the soak's injected faults would
+    // otherwise log a warning each.
+    let quiet = matches!(&cli.command, Command::Call(c) if c.json)
+        || matches!(&cli.command, Command::Soak(_));
     init_tracing(cli.verbose, quiet);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -66,6 +72,7 @@ pub fn main() -> ExitCode {
             Command::Demo(args) => demo::run(args).await,
             Command::MockHalo(args) => mock::run(args).await,
             Command::Call(args) => call::run(args, verbose).await,
+            Command::Soak(args) => soak::run(args).await,
         }
     })
 }
