@@ -8,5 +8,6 @@ mod hostile;
 mod lifecycle;
 mod lookups;
 mod organizations;
+mod soak;
 mod tickets;
 mod validation;

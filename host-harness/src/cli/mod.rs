@@ -79,12 +79,15 @@ pub fn main() -> ExitCode {
 
 fn init_tracing(verbose: u8, quiet: bool) {
     use tracing_subscriber::EnvFilter;
+    // -v raises the host's own logs and the WASI/HTTP layers the guest talks through; the
+    // compiler (cranelift) stays at info: its trace output is megabytes per component.
+    const LAYERS: &str = "host_harness={level},wasmtime_wasi={level},wasmtime_wasi_http={level},hyper={level},hyper_util={level}";
     let default = match (verbose, quiet) {
-        (0, true) => "off",
-        (0, false) => "warn",
-        (1, _) => "info",
-        (2, _) => "debug",
-        _ => "trace",
+        (0, true) => "off".to_string(),
+        (0, false) => "warn".to_string(),
+        (1, _) => "info".to_string(),
+        (2, _) => format!("info,{}", LAYERS.replace("{level}", "debug")),
+        _ => format!("info,{}", LAYERS.replace("{level}", "trace")),
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
