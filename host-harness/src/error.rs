@@ -70,3 +70,22 @@ pub enum HostError {
 pub(crate) fn describe(err: &wasmtime::Error) -> String {
     format!("{err:#}")
 }
+
+/// The WIT case name of a connector error (`"auth-failed"`, `"rate-limited"`...), for logs,
+/// metrics and reports.
+pub fn connector_error_case(error: &crate::types::ConnectorError) -> &'static str {
+    use crate::types::ConnectorError as E;
+    match error {
+        E::InvalidSettings(_) => "invalid-settings",
+        E::AuthFailed(_) => "auth-failed",
+        E::PermissionDenied(_) => "permission-denied",
+        E::NotFound(_) => "not-found",
+        E::UnmappedTenant(_) => "unmapped-tenant",
+        E::RateLimited(_) => "rate-limited",
+        E::Remote(_) => "remote",
+        E::InvalidResponse(_) => "invalid-response",
+        E::Transport(_) => "transport",
+        E::Unsupported(_) => "unsupported",
+        E::InvalidInput(_) => "invalid-input",
+    }
+}

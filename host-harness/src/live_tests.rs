@@ -19,7 +19,10 @@ fn loaded(config: HostConfig) -> Option<(ConnectorHost, LoadedConnector)> {
             "{} is missing although the plugin build was not skipped",
             path.display()
         );
-        eprintln!("skipped: {} was not built (PSA_SKIP_PLUGIN_BUILD)", path.display());
+        eprintln!(
+            "skipped: {} was not built (PSA_SKIP_PLUGIN_BUILD)",
+            path.display()
+        );
         return None;
     }
     let host = ConnectorHost::new(config).unwrap();

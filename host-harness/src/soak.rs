@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::error::connector_error_case;
 use crate::mock_halo::{seed_ids, Fault, FaultRule, FaultTrigger, MockConfig, MockHalo};
 use crate::types::*;
 use crate::{ConnectorHost, ConnectorSession, HostConfig, LoadedConnector};
@@ -155,22 +156,6 @@ fn alert(n: usize, occurrence: u32) -> SyncRequest {
             contact: None,
         },
         link: None,
-    }
-}
-
-fn case_name(error: &ConnectorError) -> &'static str {
-    match error {
-        ConnectorError::InvalidSettings(_) => "invalid-settings",
-        ConnectorError::AuthFailed(_) => "auth-failed",
-        ConnectorError::PermissionDenied(_) => "permission-denied",
-        ConnectorError::NotFound(_) => "not-found",
-        ConnectorError::UnmappedTenant(_) => "unmapped-tenant",
-        ConnectorError::RateLimited(_) => "rate-limited",
-        ConnectorError::Remote(_) => "remote",
-        ConnectorError::InvalidResponse(_) => "invalid-response",
-        ConnectorError::Transport(_) => "transport",
-        ConnectorError::Unsupported(_) => "unsupported",
-        ConnectorError::InvalidInput(_) => "invalid-input",
     }
 }
 
@@ -328,7 +313,7 @@ async fn worker(
                             .lock()
                             .expect("tally")
                             .errors
-                            .entry(case_name(&error).to_string())
+                            .entry(connector_error_case(&error).to_string())
                             .or_default() += 1;
                     }
                     Err(host_error) => {

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use host_harness::error::connector_error_case;
 use host_harness::mock_halo::{Fault, FaultRule, FaultTrigger, MockHalo};
 use host_harness::types::*;
 use host_harness::ConnectorSession;
@@ -137,22 +138,6 @@ fn expected(fault: &str, op: Op) -> &'static str {
     }
 }
 
-fn case_name(error: &ConnectorError) -> &'static str {
-    match error {
-        ConnectorError::InvalidSettings(_) => "invalid-settings",
-        ConnectorError::AuthFailed(_) => "auth-failed",
-        ConnectorError::PermissionDenied(_) => "permission-denied",
-        ConnectorError::NotFound(_) => "not-found",
-        ConnectorError::UnmappedTenant(_) => "unmapped-tenant",
-        ConnectorError::RateLimited(_) => "rate-limited",
-        ConnectorError::Remote(_) => "remote",
-        ConnectorError::InvalidResponse(_) => "invalid-response",
-        ConnectorError::Transport(_) => "transport",
-        ConnectorError::Unsupported(_) => "unsupported",
-        ConnectorError::InvalidInput(_) => "invalid-input",
-    }
-}
-
 /// Prepares state the operation needs (a ticket to read or note), then injects the fault and runs it.
 async fn run(
     mock: &MockHalo,
@@ -276,7 +261,7 @@ async fn every_fault_on_every_operation_ends_as_documented() {
             let (mock, mut session) = start().await;
             let outcome = match run(&mock, &mut session, op, fault.clone()).await {
                 Ok(()) => "recovered",
-                Err(error) => case_name(&error),
+                Err(error) => connector_error_case(&error),
             };
             let want = expected(name, op);
             table.push_str(&format!("{name:<24} {op:<18?} {outcome}\n"));
