@@ -132,7 +132,66 @@ async fn missing_outcome_and_permissions_are_findings() {
     .await
     .unwrap();
     let report = ok(session
-        .validate_mapping(&profile(SyncStrategy::CreateOnly))
+        .validate_mapping(&crate::common::profile(SyncStrategy::CreateOnly))
         .await);
     assert_eq!(codes(&report), vec!["missing-edit-permission".to_string()]);
+}
+
+fn warnings(report: &ValidationReport) -> Vec<String> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.severity == FindingSeverity::Warning)
+        .map(|f| f.code.clone())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_sites_and_missing_customer_permission_are_errors() {
+    let (mock, mut session) = start().await;
+    let mut profile = profile(SyncStrategy::CreateOnly);
+    profile.tenants[0].site_id = Some("987654".into());
+    let report = ok(session.validate_mapping(&profile).await);
+    assert_eq!(codes(&report), vec!["site-not-found".to_string()]);
+    profile.tenants[0].site_id = Some(ids::CONTOSO_SECOND_SITE_ID.to_string());
+    assert!(
+        ok(session.validate_mapping(&profile).await).ok,
+        "a site of the mapped client is fine"
+    );
+
+    let mut session = open(with(settings(&mock), "scope", "read:tickets edit:tickets"))
+        .await
+        .unwrap();
+    let report = ok(session
+        .validate_mapping(&crate::common::profile(SyncStrategy::CreateOnly))
+        .await);
+    // Without read:customers the client lookups fail too; the permission finding says why.
+    assert!(
+        codes(&report).contains(&"missing-customer-permission".to_string()),
+        "{:?}",
+        report.findings
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doubtful_choices_are_warnings_that_still_pass() {
+    let (_mock, mut session) = start().await;
+    let mut profile = profile(SyncStrategy::CreateUpdateClose);
+    profile.tenants.push(profile.tenants[0].clone());
+    profile.close_status_id = Some(ids::STATUS_RESOLVED.to_string());
+    let report = ok(session.validate_mapping(&profile).await);
+    assert!(report.ok, "{:?}", report.findings);
+    assert_eq!(
+        warnings(&report),
+        vec![
+            "duplicate-tenant".to_string(),
+            "close-status-not-closed".to_string()
+        ]
+    );
+
+    let mut no_type = crate::common::profile(SyncStrategy::CreateOnly);
+    no_type.ticket_type_id = None;
+    let report = ok(session.validate_mapping(&no_type).await);
+    assert!(report.ok);
+    assert_eq!(warnings(&report), vec!["no-ticket-type".to_string()]);
 }

@@ -108,7 +108,22 @@ impl HaloSession {
             .map(|m| m.organization_id.as_str())
             .chain(profile.fallback_organization_id.as_deref())
             .collect();
-        let known = self.organizations_by_id(&wanted)?;
+        let known = match self.organizations_by_id(&wanted) {
+            Ok(known) => known,
+            // The permission finding says why; without client reads nothing more can be checked.
+            Err(ConnectorError::PermissionDenied(message)) => {
+                if !findings
+                    .0
+                    .iter()
+                    .any(|f| f.code == "missing-customer-permission")
+                {
+                    findings.error("organizations-unreadable", "organizations".into(), message,
+                        "Give the API agent's role access to customers and tick read:customers on the API application");
+                }
+                return Ok(());
+            }
+            Err(error) => return Err(error),
+        };
         for id in &wanted {
             match known.get(*id) {
                 None => findings.error("organization-not-found", format!("organization {id}"),
