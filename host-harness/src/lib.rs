@@ -62,6 +62,7 @@
 
 #![deny(missing_docs)]
 
+pub mod bench;
 mod bindings;
 pub mod cli;
 pub mod config;

@@ -1,5 +1,6 @@
 //! End-to-end tests: the real component, the real host, real HTTP to the mock HaloPSA.
 
+mod bench;
 mod common;
 mod connection;
 mod egress;

@@ -1,9 +1,10 @@
-//! The `psa-harness` command line: `demo`, `mock-halo`, `call` and `soak`.
+//! The `psa-harness` command line: `demo`, `mock-halo`, `call`, `soak` and `bench`.
 //!
 //! Exit codes: 0 success, 1 the connector answered with its typed error, 2 a host or usage
 //! error. Logs go to stderr (`RUST_LOG`, or `-v`/`-vv`/`-vvv`); with `call --json` nothing but
 //! the error document is written to stderr unless logging is asked for.
 
+mod bench;
 mod call;
 pub mod demo;
 mod demo_lifecycle;
@@ -46,6 +47,8 @@ pub enum Command {
     Call(call::CallArgs),
     /// Many alerts under random faults; checks 0 lost, 0 duplicated against the mock.
     Soak(soak::SoakArgs),
+    /// What a component costs: compile, session open, call latency, throughput.
+    Bench(bench::BenchArgs),
 }
 
 /// Runs the CLI with the process arguments and returns the exit code.
@@ -54,7 +57,7 @@ pub fn main() -> ExitCode {
     // `call --json` keeps stderr for the error document; the soak's injected faults would
     // otherwise log a warning each.
     let quiet = matches!(&cli.command, Command::Call(c) if c.json)
-        || matches!(&cli.command, Command::Soak(_));
+        || matches!(&cli.command, Command::Soak(_) | Command::Bench(_));
     init_tracing(cli.verbose, quiet);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -73,6 +76,7 @@ pub fn main() -> ExitCode {
             Command::MockHalo(args) => mock::run(args).await,
             Command::Call(args) => call::run(args, verbose).await,
             Command::Soak(args) => soak::run(args).await,
+            Command::Bench(args) => bench::run(args).await,
         }
     })
 }

@@ -1,0 +1,24 @@
+//! The bench runs end to end (its numbers are for the README, never asserted).
+
+use host_harness::bench::{run_bench, BenchConfig};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_measures_every_step() {
+    let report = run_bench(BenchConfig {
+        component: host_harness::bundled_halo_connector(),
+        iterations: 5,
+        concurrency: 2,
+    })
+    .await
+    .expect("the bench runs");
+    for samples in [report.open, report.in_guest_call, report.http_call] {
+        assert_eq!(samples.count, 5);
+        assert!(
+            samples.min <= samples.median
+                && samples.median <= samples.p95
+                && samples.p95 <= samples.max
+        );
+    }
+    assert!(report.throughput_per_second > 0.0);
+    assert!(report.component_bytes > 0);
+}
