@@ -195,3 +195,18 @@ async fn doubtful_choices_are_warnings_that_still_pass() {
     assert!(report.ok);
     assert_eq!(warnings(&report), vec!["no-ticket-type".to_string()]);
 }
+
+/// An admin renamed Halo's "Closed" status: closing strategies need the close status set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renamed_closed_status_must_be_set_explicitly() {
+    let (mock, mut session) = start().await;
+    mock.rename_status(ids::STATUS_CLOSED, "Done");
+    let report = ok(session
+        .validate_mapping(&profile(SyncStrategy::CreateUpdateClose))
+        .await);
+    assert_eq!(codes(&report), vec!["no-closed-status".to_string()]);
+    let mut fixed = profile(SyncStrategy::CreateUpdateClose);
+    fixed.close_status_id = Some(ids::STATUS_CLOSED.to_string());
+    let report = ok(session.validate_mapping(&fixed).await);
+    assert!(report.ok, "{:?}", report.findings);
+}

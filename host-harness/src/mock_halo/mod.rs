@@ -325,6 +325,21 @@ impl MockHalo {
         }
     }
 
+    /// Renames a status, as a Halo admin can (e.g. "Closed" → "Done": the system closed status
+    /// keeps closing tickets, but is no longer found by its name).
+    ///
+    /// # Panics
+    /// If the status does not exist (a test bug).
+    pub fn rename_status(&self, status_id: i64, name: &str) {
+        let mut store = lock(&self.shared.store);
+        match store.statuses.get_mut(&status_id) {
+            Some(Value::Object(s)) => {
+                s.insert("name".into(), json!(name));
+            }
+            _ => panic!("rename_status: status {status_id} does not exist"),
+        }
+    }
+
     // ---- fault injection -----------------------------------------------------------------
 
     /// Adds a fault rule (rules are checked in the order added; see [`FaultRule`]).
