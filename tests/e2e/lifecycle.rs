@@ -337,3 +337,32 @@ async fn ticket_states_read_many_tickets_in_few_requests() {
         ConnectorError::InvalidInput(_)
     ));
 }
+
+/// With Halo's closed status renamed, the profile's close status still marks tickets closed:
+/// resolve closes, a repeat re-opens instead of noting a closed ticket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_profiles_close_status_counts_as_closed() {
+    let (mock, mut session) = start().await;
+    mock.rename_status(ids::STATUS_CLOSED, "Done");
+    let mut profile = profile(SyncStrategy::CreateUpdateClose);
+    profile.close_status_id = Some(ids::STATUS_CLOSED.to_string());
+    ok(session
+        .sync_alert(&profile, &alert("renamed/1", Severity::Low, None))
+        .await);
+    let request = ResolveRequest {
+        key: "renamed/1".into(),
+        link: None,
+    };
+    assert_eq!(
+        ok(session.resolve_alert(&profile, &request).await).decision,
+        ResolveDecision::Closed
+    );
+    assert_eq!(
+        ok(session.resolve_alert(&profile, &request).await).decision,
+        ResolveDecision::AlreadyClosed
+    );
+    let again = ok(session
+        .sync_alert(&profile, &alert("renamed/1", Severity::Low, None))
+        .await);
+    assert_eq!(again.decision, SyncDecision::Reopened);
+}

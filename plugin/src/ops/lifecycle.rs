@@ -138,7 +138,7 @@ impl HaloSession {
         }
 
         let (existing, newest_known) =
-            self.find_alert_ticket(&reference, request.link.as_deref())?;
+            self.find_alert_ticket(profile, &reference, request.link.as_deref())?;
         let Some(ticket) = existing else {
             let details = format!(
                 "{}\n\n{}",
@@ -186,7 +186,7 @@ impl HaloSession {
             );
         }
         let occurrence = count + 1;
-        let closed = self.to_ticket(&ticket)?.closed;
+        let closed = self.is_closed(profile, &ticket)?;
         if !closed {
             let raised = self.raise_priority_if_needed(profile, &ticket, alert.severity)?;
             let mut note = format!(
@@ -280,7 +280,7 @@ impl HaloSession {
             ));
         }
         let reference = self.reference_for(&request.key);
-        let (existing, _) = self.find_alert_ticket(&reference, request.link.as_deref())?;
+        let (existing, _) = self.find_alert_ticket(profile, &reference, request.link.as_deref())?;
         let outcome = |decision,
                        ticket_id: Option<i64>,
                        touched_by,
@@ -309,7 +309,7 @@ impl HaloSession {
                 vec![],
             );
         };
-        if self.to_ticket(&ticket)?.closed {
+        if self.is_closed(profile, &ticket)? {
             return outcome(
                 ResolveDecision::AlreadyClosed,
                 Some(ticket.id),
@@ -458,10 +458,25 @@ impl HaloSession {
         }
     }
 
+    /// Closed by Halo's closed status, or by the profile's own close status (which an admin may
+    /// have renamed, or which may be a custom final status).
+    fn is_closed(
+        &self,
+        profile: &MappingProfile,
+        ticket: &HaloTicket,
+    ) -> Result<bool, ConnectorError> {
+        let by_profile = profile
+            .close_status_id
+            .as_deref()
+            .is_some_and(|id| id.trim() == ticket.status_id.to_string());
+        Ok(by_profile || self.to_ticket(ticket)?.closed)
+    }
+
     /// The alert's ticket: the host's link when it still carries the key, else the newest ticket
     /// with the reference. Also returns the newest ticket id known to carry the reference.
     fn find_alert_ticket(
         &self,
+        profile: &MappingProfile,
         reference: &str,
         link: Option<&str>,
     ) -> Result<(Option<HaloTicket>, i64), ConnectorError> {
@@ -472,7 +487,7 @@ impl HaloSession {
                     .supplier_reference
                     .as_deref()
                     .is_some_and(|r| r.eq_ignore_ascii_case(reference));
-                if carries_key && !self.to_ticket(&ticket)?.closed {
+                if carries_key && !self.is_closed(profile, &ticket)? {
                     return Ok((Some(ticket), id));
                 }
             }
