@@ -73,20 +73,9 @@ pub struct BenchReport {
     pub concurrency: usize,
 }
 
-fn settings(mock: &MockHalo) -> Vec<(String, String)> {
-    vec![
-        ("base_url".into(), mock.base_url()),
-        ("client_id".into(), MockConfig::DEMO_CLIENT_ID.into()),
-        (
-            "client_secret".into(),
-            MockConfig::DEMO_CLIENT_SECRET.into(),
-        ),
-    ]
-}
-
 async fn open(connector: &LoadedConnector, mock: &MockHalo) -> anyhow::Result<ConnectorSession> {
     connector
-        .open(settings(mock))
+        .open(mock.connector_settings())
         .await?
         .map_err(|e| anyhow::anyhow!("settings refused: {e:?}"))
 }

@@ -261,6 +261,16 @@ fn expected(path: &str, what: &str, v: &Value) -> String {
     )
 }
 
+/// The elements of a JSON array, each converted to `elem`.
+fn array_to_vals(elem: &Type, json: &Value, path: &str) -> Result<Vec<Val>, String> {
+    json.as_array()
+        .ok_or_else(|| expected(path, "an array", json))?
+        .iter()
+        .enumerate()
+        .map(|(i, item)| json_to_val(elem, item, &child(path, i)))
+        .collect()
+}
+
 fn child(path: &str, key: impl std::fmt::Display) -> String {
     if path.is_empty() {
         key.to_string()
@@ -318,22 +328,9 @@ pub fn json_to_val(ty: &Type, json: &Value, path: &str) -> Result<Val, String> {
             .as_str()
             .map(|s| Val::String(s.to_string()))
             .ok_or_else(|| expected(path, "a string", json)),
-        Type::List(list) => {
-            let items = json
-                .as_array()
-                .ok_or_else(|| expected(path, "an array", json))?;
-            let elem = list.ty();
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| json_to_val(&elem, item, &child(path, i)))
-                .collect::<Result<_, _>>()
-                .map(Val::List)
-        }
+        Type::List(list) => array_to_vals(&list.ty(), json, path).map(Val::List),
         Type::FixedLengthList(list) => {
-            let items = json
-                .as_array()
-                .ok_or_else(|| expected(path, "an array", json))?;
+            let items = array_to_vals(&list.ty(), json, path)?;
             if items.len() != list.len() as usize {
                 return Err(format!(
                     "{path}: expected {} items, got {}",
@@ -341,13 +338,7 @@ pub fn json_to_val(ty: &Type, json: &Value, path: &str) -> Result<Val, String> {
                     items.len()
                 ));
             }
-            let elem = list.ty();
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| json_to_val(&elem, item, &child(path, i)))
-                .collect::<Result<_, _>>()
-                .map(Val::FixedLengthList)
+            Ok(Val::FixedLengthList(items))
         }
         Type::Map(map) => {
             let entries = json

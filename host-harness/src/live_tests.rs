@@ -37,19 +37,12 @@ fn default_loaded() -> Option<(ConnectorHost, LoadedConnector)> {
     LOADED.get_or_init(|| loaded(HostConfig::default())).clone()
 }
 
-fn settings(mock: &MockHalo) -> Vec<(String, String)> {
-    vec![
-        ("base_url".into(), mock.base_url()),
-        ("client_id".into(), MockConfig::DEMO_CLIENT_ID.into()),
-        (
-            "client_secret".into(),
-            MockConfig::DEMO_CLIENT_SECRET.into(),
-        ),
-    ]
-}
-
 async fn open(connector: &LoadedConnector, mock: &MockHalo) -> ConnectorSession {
-    connector.open(settings(mock)).await.unwrap().unwrap()
+    connector
+        .open(mock.connector_settings())
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -185,17 +185,7 @@ pub async fn run_soak(config: SoakConfig) -> anyhow::Result<SoakReport> {
     let loader = host.clone();
     let path = config.component.clone();
     let connector = tokio::task::spawn_blocking(move || loader.load(path)).await??;
-    let settings = vec![
-        ("base_url".to_string(), mock.base_url()),
-        (
-            "client_id".to_string(),
-            MockConfig::DEMO_CLIENT_ID.to_string(),
-        ),
-        (
-            "client_secret".to_string(),
-            MockConfig::DEMO_CLIENT_SECRET.to_string(),
-        ),
-    ];
+    let settings = mock.connector_settings();
 
     let mix = fault_mix();
     let share = (config.fault_rate / mix.len() as f64).clamp(0.0, 1.0);

@@ -67,13 +67,16 @@ pub enum TransportError {
 impl std::fmt::Display for TransportError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            TransportError::Denied(m) => write!(f, "request denied by the host: {m}"),
+            TransportError::Denied(m) => write!(f, "{HOST_DENIAL}: {m}"),
             TransportError::Timeout(m) => write!(f, "timed out: {m}"),
             TransportError::TooLarge(n) => write!(f, "response larger than {n} bytes"),
             TransportError::Failed(m) => write!(f, "{m}"),
         }
     }
 }
+
+/// How a host's refusal reads in a `transport` error (see `halo::errors::is_host_denial`).
+pub const HOST_DENIAL: &str = "request denied by the host";
 
 /// Largest response body the connector reads (Halo list pages are far smaller).
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;

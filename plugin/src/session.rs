@@ -53,6 +53,11 @@ impl<T: Clone> Default for Cached<T> {
 }
 
 impl<T: Clone> Cached<T> {
+    /// Forgets the value: the next read loads it again.
+    pub fn clear(&self) {
+        self.slot.replace(None);
+    }
+
     pub fn get_or_load(
         &self,
         load: impl FnOnce() -> Result<T, ConnectorError>,
@@ -76,8 +81,8 @@ pub struct Lookups {
     pub ticket_types: Cached<Vec<crate::types::TicketType>>,
     /// (id, name) of Halo outcomes.
     pub outcomes: Cached<Vec<(i64, String)>>,
-    /// The agent the token acts as: (id, name).
-    pub me: Cached<Option<(i64, String)>>,
+    /// The agent the token acts as.
+    pub me: Cached<Option<crate::types::AgentIdentity>>,
 }
 
 /// One connection to one Halo instance.

@@ -22,18 +22,6 @@ pub fn connector() -> LoadedConnector {
         .clone()
 }
 
-/// Settings pointing at the mock with its demo credentials.
-pub fn settings(mock: &MockHalo) -> Vec<(String, String)> {
-    vec![
-        ("base_url".into(), mock.base_url()),
-        ("client_id".into(), MockConfig::DEMO_CLIENT_ID.into()),
-        (
-            "client_secret".into(),
-            MockConfig::DEMO_CLIENT_SECRET.into(),
-        ),
-    ]
-}
-
 /// Replaces (or adds) one setting.
 pub fn with(mut settings: Vec<(String, String)>, key: &str, value: &str) -> Vec<(String, String)> {
     settings.retain(|(k, _)| k != key);
@@ -55,7 +43,9 @@ pub async fn start() -> (MockHalo, ConnectorSession) {
 
 pub async fn start_with(config: MockConfig) -> (MockHalo, ConnectorSession) {
     let mock = MockHalo::start(config).await.expect("mock starts");
-    let session = open(settings(&mock)).await.expect("session opens");
+    let session = open(mock.connector_settings())
+        .await
+        .expect("session opens");
     (mock, session)
 }
 
@@ -138,4 +128,13 @@ pub fn alert(key: &str, severity: Severity, occurrence: Option<&str>) -> SyncReq
 
 pub fn id(ticket: &Ticket) -> i64 {
     ticket.id.parse().expect("numeric Halo id")
+}
+
+/// Tickets in the mock carrying this alert key (the connector's default reference prefix).
+pub fn tickets_for(mock: &MockHalo, key: &str) -> usize {
+    let reference = format!("psa-connector#{key}");
+    mock.tickets()
+        .iter()
+        .filter(|t| t["supplier_reference"] == reference.as_str())
+        .count()
 }

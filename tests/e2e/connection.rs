@@ -57,7 +57,7 @@ async fn test_connection_reports_agent_and_every_permission() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn limited_scopes_fail_the_matching_checks_with_hints() {
     let mock = MockHalo::start(MockConfig::default()).await.unwrap();
-    let mut session = open(with(settings(&mock), "scope", "read:tickets"))
+    let mut session = open(with(mock.connector_settings(), "scope", "read:tickets"))
         .await
         .unwrap();
     let report = ok(session.test_connection().await);
@@ -86,9 +86,13 @@ async fn limited_scopes_fail_the_matching_checks_with_hints() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_secret_is_auth_failed_with_halos_message() {
     let mock = MockHalo::start(MockConfig::default()).await.unwrap();
-    let mut session = open(with(settings(&mock), "client_secret", "wrong-secret"))
-        .await
-        .unwrap();
+    let mut session = open(with(
+        mock.connector_settings(),
+        "client_secret",
+        "wrong-secret",
+    ))
+    .await
+    .unwrap();
     match err(session.test_connection().await) {
         ConnectorError::AuthFailed(message) => {
             assert!(message.contains("invalid_client"), "{message}");
@@ -104,7 +108,7 @@ async fn wrong_secret_is_auth_failed_with_halos_message() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_client_id_is_auth_failed() {
     let mock = MockHalo::start(MockConfig::default()).await.unwrap();
-    let mut session = open(with(settings(&mock), "client_id", "not-the-id"))
+    let mut session = open(with(mock.connector_settings(), "client_id", "not-the-id"))
         .await
         .unwrap();
     assert!(matches!(
@@ -121,10 +125,12 @@ async fn hosted_tenant_is_discovered_and_a_wrong_one_is_named() {
     };
     let mock = MockHalo::start(config).await.unwrap();
     // Base URL alone: the tenant comes from /api/authinfo.
-    let mut session = open(settings(&mock)).await.unwrap();
+    let mut session = open(mock.connector_settings()).await.unwrap();
     assert!(ok(session.test_connection().await).ok);
     // An explicit wrong tenant overrides discovery and is reported against its field.
-    let mut session = open(with(settings(&mock), "tenant", "nope")).await.unwrap();
+    let mut session = open(with(mock.connector_settings(), "tenant", "nope"))
+        .await
+        .unwrap();
     match err(session.test_connection().await) {
         ConnectorError::InvalidSettings(problem) => {
             assert_eq!(problem.key.as_deref(), Some("tenant"))
@@ -137,7 +143,7 @@ async fn hosted_tenant_is_discovered_and_a_wrong_one_is_named() {
 async fn explicit_servers_and_api_suffix_work() {
     let mock = MockHalo::start(MockConfig::default()).await.unwrap();
     let settings = with(
-        settings(&mock),
+        mock.connector_settings(),
         "base_url",
         &format!("{}/API/", mock.base_url()),
     );

@@ -15,7 +15,7 @@ async fn discovered_auth_server_outside_the_allow_list_is_denied() {
         ..MockConfig::default()
     };
     let mock = MockHalo::start(config).await.unwrap();
-    let mut session = open(settings(&mock)).await.unwrap();
+    let mut session = open(mock.connector_settings()).await.unwrap();
     match err(session.test_connection().await) {
         ConnectorError::InvalidSettings(problem) => {
             assert_eq!(problem.key.as_deref(), Some("auth_url"));
@@ -37,7 +37,7 @@ async fn discovered_auth_server_outside_the_allow_list_is_denied() {
     // Filling in the field adds that origin to the allow-list: the request now goes through
     // (the other mock's token is then, rightly, unknown to the first one).
     let settings = with(
-        settings(&mock),
+        mock.connector_settings(),
         "auth_url",
         &format!("{}/auth", elsewhere.base_url()),
     );

@@ -270,12 +270,7 @@ async fn every_fault_on_every_operation_ends_as_documented() {
             }
             // Whatever happened, no alert has two tickets.
             for key in ["matrix/existing", "matrix/new"] {
-                let reference = format!("psa-connector#{key}");
-                let n = mock
-                    .tickets()
-                    .iter()
-                    .filter(|t| t["supplier_reference"] == reference.as_str())
-                    .count();
+                let n = tickets_for(&mock, key);
                 assert!(n <= 1, "{name} × {op:?}: {n} tickets for {key}");
             }
             if op == Op::CreateTicket && outcome == "recovered" {

@@ -108,7 +108,7 @@ impl Neighbours {
         let mock = MockHalo::start(MockConfig::default())
             .await
             .expect("mock starts");
-        let halo = common::open(common::settings(&mock))
+        let halo = common::open(mock.connector_settings())
             .await
             .expect("halo session opens");
         let fixture = open_hostile(&mock.base_url(), "", "healthy").await;

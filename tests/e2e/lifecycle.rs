@@ -1,18 +1,9 @@
 //! One alert, one ticket: every sync and resolve decision, for each strategy.
 
-use host_harness::mock_halo::{seed_ids as ids, MockHalo};
+use host_harness::mock_halo::seed_ids as ids;
 use host_harness::types::*;
 
 use crate::common::*;
-
-/// Tickets in the mock carrying this alert key.
-fn tickets_for(mock: &MockHalo, key: &str) -> usize {
-    let reference = format!("psa-connector#{key}");
-    mock.tickets()
-        .iter()
-        .filter(|t| t["supplier_reference"] == reference.as_str())
-        .count()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repeat_adds_a_note_with_the_occurrence_and_raises_priority() {
@@ -73,7 +64,7 @@ async fn a_host_that_lost_its_link_finds_the_ticket_in_halo() {
         .sync_alert(&profile, &alert("edr/host-7", Severity::High, None))
         .await);
     // New session (the host restarted), no link, and a stale link to someone else's ticket.
-    let mut session = open(settings(&mock)).await.unwrap();
+    let mut session = open(mock.connector_settings()).await.unwrap();
     let again = ok(session
         .sync_alert(&profile, &alert("edr/host-7", Severity::High, None))
         .await);

@@ -116,16 +116,20 @@ async fn every_problem_is_found_with_a_hint() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_outcome_and_permissions_are_findings() {
     let mock = MockHalo::start(MockConfig::default()).await.unwrap();
-    let mut session = open(with(settings(&mock), "note_outcome", "No Such Outcome"))
-        .await
-        .unwrap();
+    let mut session = open(with(
+        mock.connector_settings(),
+        "note_outcome",
+        "No Such Outcome",
+    ))
+    .await
+    .unwrap();
     let report = ok(session
         .validate_mapping(&profile(SyncStrategy::CreateAndUpdate))
         .await);
     assert_eq!(codes(&report), vec!["note-outcome-missing".to_string()]);
 
     let mut session = open(with(
-        settings(&mock),
+        mock.connector_settings(),
         "scope",
         "read:tickets read:customers",
     ))
@@ -159,9 +163,13 @@ async fn unknown_sites_and_missing_customer_permission_are_errors() {
         "a site of the mapped client is fine"
     );
 
-    let mut session = open(with(settings(&mock), "scope", "read:tickets edit:tickets"))
-        .await
-        .unwrap();
+    let mut session = open(with(
+        mock.connector_settings(),
+        "scope",
+        "read:tickets edit:tickets",
+    ))
+    .await
+    .unwrap();
     let report = ok(session
         .validate_mapping(&crate::common::profile(SyncStrategy::CreateOnly))
         .await);

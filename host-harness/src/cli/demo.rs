@@ -272,15 +272,7 @@ impl Demo {
     /// Step: open a session with the mock's demo credentials.
     pub async fn open(&mut self) -> Result<(), DemoError> {
         const STEP: &str = "open";
-        let config = self.halo.config();
-        let mut settings = vec![
-            ("base_url".to_string(), self.halo.base_url()),
-            ("client_id".to_string(), config.client_id.clone()),
-            ("client_secret".to_string(), config.client_secret.clone()),
-        ];
-        if let Some(tenant) = &config.tenant {
-            settings.push(("tenant".to_string(), tenant.clone()));
-        }
+        let settings = self.halo.connector_settings();
         let session = match self.connector.open(settings).await {
             Ok(Ok(session)) => session,
             Ok(Err(error)) => return Err(DemoError::Connector { step: STEP, error }),

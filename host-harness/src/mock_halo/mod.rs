@@ -120,6 +120,17 @@ impl MockHalo {
         self.shared.base_url.clone()
     }
 
+    /// Connector settings for this mock: its URL and credentials only, as an admin pasting the
+    /// Halo URL would give them (the tenant and authorisation server are discovered).
+    pub fn connector_settings(&self) -> Vec<(String, String)> {
+        let config = self.config();
+        vec![
+            ("base_url".to_string(), self.base_url()),
+            ("client_id".to_string(), config.client_id.clone()),
+            ("client_secret".to_string(), config.client_secret.clone()),
+        ]
+    }
+
     /// The address the server listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr

@@ -10,7 +10,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::halo::api::{parse_json, HaloApi, Resend, Token, REQUEST_TIMEOUT};
-use crate::halo::errors::{halo_message, status_error};
+use crate::halo::errors::{halo_message, is_host_denial, status_error};
 use crate::halo::model::Obj;
 use crate::http::{Method, Request};
 use crate::settings::{AUTH_URL, SCOPE, TENANT};
@@ -118,7 +118,7 @@ impl HaloApi {
         };
         // A token request changes nothing in Halo, so it is safe to re-send.
         let response = match self.send(&label, &request, Resend::Safe) {
-            Err(ConnectorError::Transport(message)) if message.contains("denied by the host") => {
+            Err(error) if is_host_denial(&error) => {
                 let mut auth = endpoint.clone();
                 auth.set_query(None);
                 let auth = auth.as_str().trim_end_matches("/token").to_string();

@@ -104,6 +104,12 @@ pub fn invalid_response(endpoint: &str, message: impl Into<String>) -> Connector
     })
 }
 
+/// Whether a `transport` error is the host refusing the request (its egress policy): nothing
+/// reached the network, so nothing is worth retrying or looking up.
+pub fn is_host_denial(error: &ConnectorError) -> bool {
+    matches!(error, ConnectorError::Transport(m) if m.contains(crate::http::HOST_DENIAL))
+}
+
 pub fn transport_error(endpoint: &str, error: &TransportError) -> ConnectorError {
     match error {
         TransportError::TooLarge(limit) => {

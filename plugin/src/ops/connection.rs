@@ -14,7 +14,8 @@ impl HaloSession {
         let mut token_endpoint = self.api.token_endpoint()?;
         token_endpoint.set_query(None);
 
-        let agent = self.agent_identity().ok().flatten();
+        self.lookups.me.clear();
+        let agent = self.me().ok().flatten();
         let mut checks = Vec::new();
         let mut probe = |name: &str, label: &str, path: &str, hint: &str| {
             let query = [
@@ -63,23 +64,21 @@ impl HaloSession {
     }
 
     /// The agent the token acts as (`GET /api/Agent/me`), cached.
-    pub(crate) fn me(&self) -> Result<Option<(i64, String)>, ConnectorError> {
+    pub(crate) fn me(&self) -> Result<Option<AgentIdentity>, ConnectorError> {
         self.lookups.me.get_or_load(|| {
             let json = self.api.get("Agent/me", &[])?;
             let o = Obj(&json);
-            Ok(o.id("id")
-                .map(|id| (id, o.text("name").unwrap_or_default())))
+            Ok(o.id("id").map(|id| AgentIdentity {
+                id: id.to_string(),
+                name: o.text("name").unwrap_or_default(),
+                email: o.text("email"),
+            }))
         })
     }
 
-    fn agent_identity(&self) -> Result<Option<AgentIdentity>, ConnectorError> {
-        let json = self.api.get("Agent/me", &[])?;
-        let o = Obj(&json);
-        Ok(o.id("id").map(|id| AgentIdentity {
-            id: id.to_string(),
-            name: o.text("name").unwrap_or_default(),
-            email: o.text("email"),
-        }))
+    /// The Halo id of the agent the token acts as, to tell its own actions from a person's.
+    pub(crate) fn my_agent_id(&self) -> Result<Option<i64>, ConnectorError> {
+        Ok(self.me()?.and_then(|agent| agent.id.parse().ok()))
     }
 }
 

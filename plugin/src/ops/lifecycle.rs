@@ -407,7 +407,7 @@ impl HaloSession {
                 found.insert(ticket.id, ticket);
             }
         }
-        let me = self.me()?.map(|(id, _)| id);
+        let me = self.my_agent_id()?;
         parsed
             .iter()
             .map(|id| match found.get(id) {
@@ -517,7 +517,7 @@ impl HaloSession {
         ticket: &HaloTicket,
         actions: &[HaloAction],
     ) -> Result<Option<String>, ConnectorError> {
-        let me = self.me()?.map(|(id, _)| id);
+        let me = self.my_agent_id()?;
         if let Some(agent) = ticket.agent_id.filter(|a| Some(*a) != me) {
             return Ok(Some(format!("agent {agent} (assigned)")));
         }

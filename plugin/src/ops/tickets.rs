@@ -11,7 +11,7 @@ use std::hash::BuildHasher;
 use serde_json::{json, Map, Value};
 
 use crate::audit::object;
-use crate::halo::errors::invalid_response;
+use crate::halo::errors::{invalid_response, is_host_denial};
 use crate::halo::model::{saved_object, HaloTicket, Obj};
 use crate::ops::{fetch_list, parse_id};
 use crate::session::HaloSession;
@@ -332,6 +332,7 @@ impl HaloSession {
                 "the update changes nothing".into(),
             ));
         }
+        // Halo's POST is an upsert: check first, so an unknown id can never create a ticket.
         if self.halo_ticket(id)?.is_none() {
             return Err(ConnectorError::NotFound(format!(
                 "ticket {id} does not exist"
@@ -383,8 +384,8 @@ impl HaloSession {
         let current = self
             .halo_ticket(id)?
             .ok_or_else(|| ConnectorError::NotFound(format!("ticket {id} does not exist")))?;
-        if self.to_ticket(&current)?.closed {
-            let ticket = self.to_ticket(&current)?;
+        let ticket = self.to_ticket(&current)?;
+        if ticket.closed {
             let audit =
                 self.api
                     .journal
@@ -498,7 +499,7 @@ fn ticket_from_save(json: &Value) -> Result<HaloTicket, ConnectorError> {
 /// Errors after which a write may or may not have been applied by Halo.
 fn outcome_unknown(error: &ConnectorError) -> bool {
     match error {
-        ConnectorError::Transport(m) => !m.contains("denied by the host"),
+        ConnectorError::Transport(_) => !is_host_denial(error),
         ConnectorError::InvalidResponse(_) => true,
         ConnectorError::Remote(r) => r.status >= 500,
         _ => false,
