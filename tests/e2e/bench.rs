@@ -1,11 +1,11 @@
 //! The bench runs end to end (its numbers are for the README, never asserted).
 
-use host_harness::bench::{run_bench, BenchConfig};
+use psa_harness::bench::{run_bench, BenchConfig};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bench_measures_every_step() {
     let report = run_bench(BenchConfig {
-        component: host_harness::bundled_halo_connector(),
+        component: psa_harness::bundled_halo_connector(),
         iterations: 5,
         concurrency: 2,
     })

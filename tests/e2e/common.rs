@@ -3,9 +3,9 @@
 use std::fmt::Debug;
 use std::sync::OnceLock;
 
-use host_harness::mock_halo::{seed_ids as ids, MockConfig, MockHalo};
-use host_harness::types::*;
-use host_harness::{ConnectorHost, ConnectorSession, HostConfig, LoadedConnector, OpResult};
+use psa_host::types::*;
+use psa_host::{ConnectorHost, ConnectorSession, HostConfig, LoadedConnector, OpResult};
+use psa_mock::halo::{seed_ids as ids, MockConfig, MockHalo};
 
 /// The bundled HaloPSA component, compiled once for the whole test binary.
 pub fn connector() -> LoadedConnector {
@@ -14,7 +14,7 @@ pub fn connector() -> LoadedConnector {
         .get_or_init(|| {
             let host = ConnectorHost::new(HostConfig::default()).expect("host");
             let loaded = host
-                .load(host_harness::bundled_halo_connector())
+                .load(psa_harness::bundled_halo_connector())
                 .expect("the bundled connector loads");
             (host, loaded)
         })

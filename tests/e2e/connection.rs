@@ -1,7 +1,7 @@
 //! Settings, discovery, tokens and the connection report.
 
-use host_harness::mock_halo::{seed_ids as ids, MockConfig, MockHalo};
-use host_harness::types::*;
+use psa_host::types::*;
+use psa_mock::halo::{seed_ids as ids, MockConfig, MockHalo};
 
 use crate::common::*;
 

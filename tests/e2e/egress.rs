@@ -1,7 +1,7 @@
 //! The host's egress allow-list, seen from the connector.
 
-use host_harness::mock_halo::{MockConfig, MockHalo};
-use host_harness::types::*;
+use psa_host::types::*;
+use psa_mock::halo::{MockConfig, MockHalo};
 
 use crate::common::*;
 

@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use host_harness::error::connector_error_case;
-use host_harness::mock_halo::{Fault, FaultRule, FaultTrigger, MockHalo};
-use host_harness::types::*;
-use host_harness::ConnectorSession;
+use psa_host::error::connector_error_case;
+use psa_host::types::*;
+use psa_host::ConnectorSession;
+use psa_mock::halo::{Fault, FaultRule, FaultTrigger, MockHalo};
 
 use crate::common::*;
 
@@ -160,7 +160,7 @@ async fn run(
         fault,
     });
     let unit =
-        |r: Result<Result<(), ConnectorError>, host_harness::HostError>| r.expect("no host error");
+        |r: Result<Result<(), ConnectorError>, psa_host::HostError>| r.expect("no host error");
     match op {
         Op::ListOrganizations => unit(
             session

@@ -15,11 +15,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use host_harness::mock_halo::{MockConfig, MockHalo};
-use host_harness::types::*;
-use host_harness::{
-    ConnectorHost, ConnectorSession, HostConfig, HostError, LoadedConnector, OpResult,
-};
+use psa_host::types::*;
+use psa_host::{ConnectorHost, ConnectorSession, HostConfig, HostError, LoadedConnector, OpResult};
+use psa_mock::halo::{MockConfig, MockHalo};
 
 use crate::common;
 

@@ -1,7 +1,7 @@
 //! One alert, one ticket: every sync and resolve decision, for each strategy.
 
-use host_harness::mock_halo::seed_ids as ids;
-use host_harness::types::*;
+use psa_host::types::*;
+use psa_mock::halo::seed_ids as ids;
 
 use crate::common::*;
 

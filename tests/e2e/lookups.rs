@@ -1,6 +1,6 @@
 //! Lookups read from Halo, never hard-coded.
 
-use host_harness::mock_halo::seed_ids as ids;
+use psa_mock::halo::seed_ids as ids;
 
 use crate::common::*;
 

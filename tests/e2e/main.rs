@@ -5,6 +5,7 @@ mod common;
 mod connection;
 mod egress;
 mod faults;
+mod host;
 mod hostile;
 mod lifecycle;
 mod lookups;

@@ -1,7 +1,7 @@
 //! Organizations: paging, search, mapping suggestions.
 
-use host_harness::mock_halo::seed_ids as ids;
-use host_harness::types::*;
+use psa_host::types::*;
+use psa_mock::halo::seed_ids as ids;
 
 use crate::common::*;
 

@@ -1,12 +1,12 @@
 //! A small soak (the README records the 10,000-alert run of `psa-harness soak`): alerts under
 //! random faults end as exactly one ticket each or a reported failure, checked against the mock.
 
-use host_harness::soak::{run_soak, SoakConfig};
+use psa_harness::soak::{run_soak, SoakConfig};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alerts_under_random_faults_are_never_lost_or_duplicated() {
     let report = run_soak(SoakConfig {
-        component: host_harness::bundled_halo_connector(),
+        component: psa_harness::bundled_halo_connector(),
         alerts: 150,
         fault_rate: 0.15,
         seed: 3,

@@ -1,7 +1,7 @@
 //! Creating, viewing, updating, noting and closing tickets.
 
-use host_harness::mock_halo::seed_ids as ids;
-use host_harness::types::*;
+use psa_host::types::*;
+use psa_mock::halo::seed_ids as ids;
 
 use crate::common::*;
 
@@ -59,7 +59,7 @@ async fn create_applies_the_profile_and_reads_back() {
         .iter()
         .any(|r| r.method == "POST" && r.path == "/api/Tickets" && r.status == 200));
     let audit_text = format!("{:?}", change.audit);
-    assert!(!audit_text.contains(host_harness::mock_halo::MockConfig::DEMO_CLIENT_SECRET));
+    assert!(!audit_text.contains(psa_mock::halo::MockConfig::DEMO_CLIENT_SECRET));
 
     let read = ok(session.get_ticket(&ticket.id).await);
     assert_eq!(read.summary, "Suspicious sign-in for alice");

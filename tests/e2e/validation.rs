@@ -1,7 +1,7 @@
 //! Pre-flight validation of a mapping profile: one test per finding.
 
-use host_harness::mock_halo::{seed_ids as ids, MockConfig, MockHalo};
-use host_harness::types::*;
+use psa_host::types::*;
+use psa_mock::halo::{seed_ids as ids, MockConfig, MockHalo};
 
 use crate::common::*;
 

@@ -4,10 +4,19 @@
 //! The nested build gets its own target directory next to the outer build's `build/` folder
 //! (stable across build-script hash changes, so rebuilds are incremental, and never waiting on the
 //! outer build's lock), and none of the outer build's flags, target or wrappers.
+//!
+//! rustup installs the targets of `rust-toolchain.toml` only when it installs the toolchain, so a
+//! machine that already had the pinned toolchain may lack `wasm32-wasip2`. The build then adds it
+//! with `rustup target add` (once, under a file lock shared by concurrent build scripts) and
+//! explains what to do when that is impossible.
 
 use std::env;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+/// The target every component is built for.
+const TARGET: &str = "wasm32-wasip2";
 
 /// Variables of the outer build that must not reach the nested one.
 const LEAKY_ENV: &[&str] = &[
@@ -80,6 +89,7 @@ pub fn build(component: &Component) {
         return;
     }
 
+    ensure_target(&target_dir, component);
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.args([
@@ -118,4 +128,99 @@ pub fn build(component: &Component) {
         "the build succeeded but {} is missing",
         wasm.display()
     );
+}
+
+/// Makes sure the toolchain that builds `component` has the wasm target, installing it through
+/// rustup when it is missing. Panics with what to do when it cannot.
+fn ensure_target(target_dir: &Path, component: &Component) {
+    if target_installed(component.crate_dir) {
+        return;
+    }
+    // Concurrent build scripts (the CLI's and the tests') must not run rustup at once.
+    let _lock = lock_file(target_dir.with_extension("rustup.lock"));
+    if target_installed(component.crate_dir) {
+        return;
+    }
+    let toolchain = env::var("RUSTUP_TOOLCHAIN")
+        .ok()
+        .or_else(rustup_toolchain_of_rustc);
+    println!(
+        "cargo:warning=the {TARGET} target is missing for {}: installing it with rustup",
+        toolchain.as_deref().unwrap_or("the active toolchain")
+    );
+    let mut rustup =
+        Command::new(env::var_os("RUSTUP").unwrap_or_else(|| OsString::from("rustup")));
+    rustup.args(["target", "add", TARGET]);
+    if let Some(toolchain) = &toolchain {
+        rustup.args(["--toolchain", toolchain]);
+    }
+    rustup.current_dir(component.crate_dir);
+    let outcome = rustup.output();
+    let installed = matches!(&outcome, Ok(out) if out.status.success());
+    if installed && target_installed(component.crate_dir) {
+        return;
+    }
+    let why = match outcome {
+        Ok(out) => format!(
+            "`rustup target add {TARGET}` failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ),
+        Err(e) => format!("rustup could not be run ({e})"),
+    };
+    panic!(
+        "building {} needs the {TARGET} target, which is not installed, and {why}. \
+         Install it with `rustup target add {TARGET}` (or your distribution's rust-std for \
+         {TARGET}), or set {}=1 to skip building the component and pass a built one with \
+         `--component`.",
+        component.artifact, component.skip_var
+    );
+}
+
+/// The rustup toolchain the build's `rustc` belongs to: the name of its sysroot folder
+/// (`~/.rustup/toolchains/<name>`).
+fn rustup_toolchain_of_rustc() -> Option<String> {
+    let rustc = env::var_os("RUSTC").unwrap_or_else(|| OsString::from("rustc"));
+    let out = Command::new(rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()?;
+    let sysroot = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    let in_rustup = sysroot
+        .parent()
+        .is_some_and(|p| p.file_name().is_some_and(|n| n == "toolchains"));
+    in_rustup.then(|| sysroot.file_name()?.to_str().map(str::to_string))?
+}
+
+/// Whether the toolchain used in `dir` has the standard library for the wasm target.
+fn target_installed(dir: &Path) -> bool {
+    let rustc = env::var_os("RUSTC").unwrap_or_else(|| OsString::from("rustc"));
+    let Ok(out) = Command::new(rustc)
+        .args(["--print", "target-libdir", "--target", TARGET])
+        .current_dir(dir)
+        .output()
+    else {
+        return false;
+    };
+    let libdir = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    out.status.success()
+        && Path::new(&libdir).read_dir().is_ok_and(|mut entries| {
+            entries
+                .any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().starts_with("libcore-")))
+        })
+}
+
+/// An exclusive lock held until the returned file is dropped.
+fn lock_file(path: PathBuf) -> Option<std::fs::File> {
+    if let Some(parent) = path.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .ok()?;
+    file.lock().ok()?;
+    Some(file)
 }

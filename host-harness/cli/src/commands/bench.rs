@@ -1,0 +1,83 @@
+//! `psa-harness bench`: what a component costs the host (see `psa_host::bench`).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::bench::{run_bench, BenchConfig, Samples};
+use crate::component_path;
+
+/// Arguments of `bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Samples per measurement.
+    #[arg(long, default_value_t = 200)]
+    pub iterations: usize,
+    /// Sessions in parallel for the throughput run.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+    /// The connector component (.wasm); default: the bundled HaloPSA connector.
+    #[arg(long)]
+    pub component: Option<PathBuf>,
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn row(name: &str, s: &Samples) {
+    println!(
+        "{name:<34} {:>12} {:>12} {:>12} {:>12}   (n={})",
+        ms(s.min),
+        ms(s.median),
+        ms(s.p95),
+        ms(s.max),
+        s.count
+    );
+}
+
+pub(crate) async fn run(args: BenchArgs) -> ExitCode {
+    let component = match component_path(args.component) {
+        Ok(path) => path,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(crate::EXIT_HOST_ERROR);
+        }
+    };
+    let config = BenchConfig {
+        component,
+        iterations: args.iterations,
+        concurrency: args.concurrency,
+    };
+    let report = match run_bench(config).await {
+        Ok(report) => report,
+        Err(error) => {
+            eprintln!("bench could not run: {error:#}");
+            return ExitCode::from(crate::EXIT_HOST_ERROR);
+        }
+    };
+    let build = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
+    println!(
+        "host build: {build}; component: {} KiB",
+        report.component_bytes / 1024
+    );
+    println!("compile + check component:          {}", ms(report.compile));
+    println!(
+        "{:<34} {:>12} {:>12} {:>12} {:>12}",
+        "", "min", "median", "p95", "max"
+    );
+    row("open session (instantiate + open)", &report.open);
+    row("call answered in the component", &report.in_guest_call);
+    row("call with one HTTP request", &report.http_call);
+    println!(
+        "throughput: {:.0} HTTP calls/s over {} sessions",
+        report.throughput_per_second, report.concurrency
+    );
+    ExitCode::SUCCESS
+}

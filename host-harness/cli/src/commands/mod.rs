@@ -1,0 +1,9 @@
+//! One module per `psa-harness` subcommand: its arguments and its output.
+
+pub(crate) mod bench;
+pub(crate) mod call;
+pub mod demo;
+mod demo_lifecycle;
+pub(crate) mod mock_halo;
+mod settings;
+pub(crate) mod soak;

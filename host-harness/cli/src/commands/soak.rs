@@ -1,0 +1,124 @@
+//! `psa-harness soak`: many alerts under random faults, then 0 lost / 0 duplicated checked
+//! against the mock's state (see `psa_host::soak`).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use crate::component_path;
+use crate::soak::{run_soak, SoakConfig};
+
+/// Arguments of `soak`.
+#[derive(Debug, Args)]
+pub struct SoakArgs {
+    /// Distinct alerts to send.
+    #[arg(long, default_value_t = 1000)]
+    pub alerts: usize,
+    /// Share of requests answered with a fault: `10%`, `0.1` or `10`.
+    #[arg(long, default_value = "10%", value_parser = parse_rate)]
+    pub fault_rate: f64,
+    /// Seed of the fault dice.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Sessions working in parallel.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
+    /// The connector component (.wasm); default: the bundled HaloPSA connector.
+    #[arg(long)]
+    pub component: Option<PathBuf>,
+}
+
+fn parse_rate(text: &str) -> Result<f64, String> {
+    let (number, percent) = match text.trim().strip_suffix('%') {
+        Some(n) => (n, true),
+        None => (text.trim(), false),
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a rate such as 10% or 0.1"))?;
+    let rate = if percent || value > 1.0 {
+        value / 100.0
+    } else {
+        value
+    };
+    if (0.0..=1.0).contains(&rate) {
+        Ok(rate)
+    } else {
+        Err(format!("'{text}' is outside 0%..100%"))
+    }
+}
+
+pub(crate) async fn run(args: SoakArgs) -> ExitCode {
+    let component = match component_path(args.component) {
+        Ok(path) => path,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(crate::EXIT_HOST_ERROR);
+        }
+    };
+    println!(
+        "soak: {} alerts, fault rate {:.1}%, seed {}, {} sessions",
+        args.alerts,
+        args.fault_rate * 100.0,
+        args.seed,
+        args.concurrency
+    );
+    let config = SoakConfig {
+        component,
+        alerts: args.alerts,
+        fault_rate: args.fault_rate,
+        seed: args.seed,
+        concurrency: args.concurrency,
+        ..SoakConfig::default()
+    };
+    let report = match run_soak(config).await {
+        Ok(report) => report,
+        Err(error) => {
+            eprintln!("soak could not run: {error:#}");
+            return ExitCode::from(crate::EXIT_HOST_ERROR);
+        }
+    };
+    println!(
+        "elapsed:              {:.1} s",
+        report.elapsed.as_secs_f64()
+    );
+    println!("sync-alert calls:     {}", report.sync_calls);
+    println!("requests served:      {}", report.requests);
+    println!("succeeded:            {}", report.succeeded);
+    println!(
+        "reported failures:    {} ({} left a ticket a later sync finds)",
+        report.reported_failures, report.failures_with_ticket
+    );
+    println!("tickets in Halo:      {}", report.tickets);
+    println!("sessions replaced:    {}", report.sessions_replaced);
+    println!("LOST:                 {}", report.lost);
+    println!("DUPLICATED:           {}", report.duplicated);
+    if !report.errors.is_empty() {
+        println!("errors seen by the platform (each retried up to 3 times):");
+        for (kind, count) in &report.errors {
+            println!("  {kind:<24} {count}");
+        }
+    }
+    if report.passed() {
+        println!("PASS: every alert is exactly one ticket or a reported failure");
+        ExitCode::SUCCESS
+    } else {
+        println!("FAIL: alerts were lost or duplicated");
+        ExitCode::from(crate::EXIT_CONNECTOR_ERROR)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_rate;
+
+    #[test]
+    fn rates_in_every_spelling() {
+        assert_eq!(parse_rate("10%"), Ok(0.1));
+        assert_eq!(parse_rate("0.1"), Ok(0.1));
+        assert_eq!(parse_rate("10"), Ok(0.1));
+        assert!(parse_rate("120%").is_err());
+        assert!(parse_rate("ten").is_err());
+    }
+}

@@ -1,0 +1,23 @@
+//! The one `bindgen!` site: typed bindings for the `host` world of `psa:connector@0.1.0`.
+//!
+//! The `host` world only exports `psa:connector/connector`; the host links WASI and wasi:http
+//! itself (see [`crate::engine`]), so nothing is imported here.
+
+#[expect(missing_docs, reason = "bindgen-generated code")]
+mod generated {
+    wasmtime::component::bindgen!({
+        world: "host",
+        path: "../../wit",
+        exports: { default: async },
+        additional_derives: [PartialEq],
+    });
+}
+
+pub(crate) use generated::{
+    Host_ as HostBindings, Host_Indices as HostIndices, Host_Pre as HostPre,
+};
+
+/// The data types of the `psa:connector/types` interface (records, enums and variants).
+pub mod types {
+    pub use super::generated::psa::connector::types::*;
+}

@@ -1,0 +1,206 @@
+//! [`ConnectorHost`]: the wasmtime engine, the linker and loading of connector components.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Config, Engine};
+
+use crate::bindings::{HostIndices, HostPre};
+use crate::config::HostConfig;
+use crate::connector::LoadedConnector;
+use crate::error::{describe, HostError};
+use crate::rate::{RateBudgetState, RateBudgets};
+use crate::shared::{HostShared, LoadedComponent, CONNECTOR_INTERFACE, EPOCH_TICK};
+use crate::state::SessionState;
+
+/// The embeddable connector host: one wasmtime engine with epoch interruption, a linker
+/// offering WASI p2 and wasi-http, the host's limits and its per-PSA-instance rate budgets.
+///
+/// Cheap to clone. Create one per process (or per tenant of the platform) and load any number
+/// of connector components with it. A background thread advances the engine's epoch every
+/// 10 ms; it stops by itself once the host and everything loaded from it are dropped.
+#[derive(Clone)]
+pub struct ConnectorHost {
+    shared: Arc<HostShared>,
+}
+
+impl ConnectorHost {
+    /// Creates the engine, the linker and the epoch ticker.
+    pub fn new(config: HostConfig) -> Result<Self, HostError> {
+        let mut wasm_config = Config::new();
+        wasm_config.wasm_component_model(true);
+        wasm_config.epoch_interruption(true);
+        let engine = Engine::new(&wasm_config).map_err(|e| HostError::Engine(describe(&e)))?;
+
+        let mut linker = Linker::<SessionState>::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+            .map_err(|e| HostError::Engine(describe(&e)))?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
+            .map_err(|e| HostError::Engine(describe(&e)))?;
+
+        spawn_epoch_ticker(&engine)?;
+        let budgets = Arc::new(RateBudgets::new(config.rate_budget));
+        Ok(Self {
+            shared: Arc::new(HostShared {
+                engine,
+                linker,
+                config,
+                budgets,
+            }),
+        })
+    }
+
+    /// The host's configuration.
+    pub fn config(&self) -> &HostConfig {
+        &self.shared.config
+    }
+
+    /// Reads and compiles the component at `path` and checks it against the host: every import
+    /// must be provided by the linker and the `psa:connector/connector@0.1.0` export must have
+    /// the expected functions and types. Compilation is CPU-bound (seconds for a release
+    /// build); in async code call it from `tokio::task::spawn_blocking`.
+    pub fn load(&self, path: impl AsRef<Path>) -> Result<LoadedConnector, HostError> {
+        let path = path.as_ref();
+        let component =
+            Component::from_file(&self.shared.engine, path).map_err(|e| HostError::Load {
+                path: path.to_path_buf(),
+                message: describe(&e),
+            })?;
+        self.prepare(component, Some(path.to_path_buf()))
+    }
+
+    /// Like [`Self::load`], for a component held in memory.
+    pub fn load_bytes(&self, bytes: &[u8]) -> Result<LoadedConnector, HostError> {
+        let component =
+            Component::new(&self.shared.engine, bytes).map_err(|e| HostError::Load {
+                path: PathBuf::from("<memory>"),
+                message: describe(&e),
+            })?;
+        self.prepare(component, None)
+    }
+
+    fn prepare(
+        &self,
+        component: Component,
+        path: Option<PathBuf>,
+    ) -> Result<LoadedConnector, HostError> {
+        let instance_pre = self
+            .shared
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| HostError::Incompatible(describe(&e)))?;
+        let indices =
+            HostIndices::new(&instance_pre).map_err(|e| HostError::Incompatible(describe(&e)))?;
+        let pre = HostPre::new(instance_pre).map_err(|e| HostError::Incompatible(describe(&e)))?;
+        let interface = component
+            .get_export_index(None, CONNECTOR_INTERFACE)
+            .ok_or_else(|| {
+                HostError::Incompatible(format!("no export named `{CONNECTOR_INTERFACE}`"))
+            })?;
+        Ok(LoadedConnector {
+            shared: self.shared.clone(),
+            component: Arc::new(LoadedComponent {
+                path,
+                pre,
+                indices,
+                interface,
+                info: tokio::sync::OnceCell::new(),
+            }),
+        })
+    }
+
+    /// The state of the rate budget of one PSA instance (`scheme://host:port`, as
+    /// [`Origin`](crate::policy::Origin) displays it), once a request has used it.
+    pub fn rate_budget(&self, instance: &str) -> Option<RateBudgetState> {
+        self.shared.budgets.state(instance)
+    }
+
+    /// The state of every rate budget in use, by instance.
+    pub fn rate_budgets(&self) -> Vec<(String, RateBudgetState)> {
+        self.shared.budgets.all()
+    }
+}
+
+fn spawn_epoch_ticker(engine: &Engine) -> Result<(), HostError> {
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("psa-epoch-ticker".into())
+        .spawn(move || loop {
+            std::thread::sleep(EPOCH_TICK);
+            match weak.upgrade() {
+                Some(engine) => engine.increment_epoch(),
+                None => break,
+            }
+        })
+        .map(drop)
+        .map_err(HostError::Io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{dummy_component, dummy_connector};
+
+    #[test]
+    fn garbage_fails_to_load_with_the_path() {
+        let host = ConnectorHost::new(HostConfig::default()).unwrap();
+        let dir = std::env::temp_dir().join(format!("psa-host-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("garbage.wasm");
+        std::fs::write(&path, b"not wasm").unwrap();
+        let err = host.load(&path).err().unwrap();
+        assert!(
+            matches!(&err, HostError::Load { path: p, .. } if *p == path),
+            "{err}"
+        );
+        let err = host.load(dir.join("missing.wasm")).err().unwrap();
+        assert!(matches!(err, HostError::Load { .. }), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn component_without_the_contract_is_incompatible() {
+        let host = ConnectorHost::new(HostConfig::default()).unwrap();
+        let bytes = dummy_component("empty", Some("package test:empty; world empty {}"));
+        let err = host.load_bytes(&bytes).err().unwrap();
+        assert!(
+            matches!(&err, HostError::Incompatible(m) if m.contains("psa:connector/connector@0.1.0")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_imports_fail_at_load_time() {
+        let host = ConnectorHost::new(HostConfig::default()).unwrap();
+        let wit = "package test:extra;
+            interface secrets { reveal: func() -> string; }
+            world greedy { import secrets; export psa:connector/connector@0.1.0; }";
+        let err = host
+            .load_bytes(&dummy_component("greedy", Some(wit)))
+            .err()
+            .unwrap();
+        assert!(
+            matches!(&err, HostError::Incompatible(m) if m.contains("test:extra/secrets")),
+            "{err}"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_trapping_guest_is_a_host_error_not_a_panic() {
+        let (host, loaded) = dummy_connector();
+        let err = loaded.info().await.err().unwrap();
+        assert!(
+            matches!(&err, HostError::Trap { op, .. } if op == "info"),
+            "{err}"
+        );
+        #[cfg(feature = "json")]
+        {
+            let err = loaded.info_json().await.err().unwrap();
+            assert!(matches!(err, HostError::Trap { .. }), "{err}");
+        }
+        let err = loaded.open(vec![]).await.err().unwrap();
+        assert!(matches!(err, HostError::Trap { .. }), "{err}");
+        assert!(host.rate_budgets().is_empty());
+    }
+}
