@@ -4,11 +4,16 @@
 //! talking to one instance shares that allowance. The host keeps one budget per instance key
 //! (`scheme://host:port` of the request) and makes requests that would exceed it **wait** for a
 //! slot instead of failing; the waiting time counts against the call's own timeout.
+//!
+//! Time is tokio's clock ([`tokio::time::Instant`]): the same as the system's monotonic clock in
+//! a normal runtime, and a clock the tests can pause and advance.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use crate::config::RateBudgetConfig;
 
@@ -64,7 +69,7 @@ impl RateBudget {
         loop {
             match self.try_take(Instant::now()) {
                 Ok(()) => return,
-                Err(free_at) => tokio::time::sleep_until(free_at.into()).await,
+                Err(free_at) => tokio::time::sleep_until(free_at).await,
             }
         }
     }
@@ -168,6 +173,10 @@ impl RateBudgets {
 mod tests {
     use super::*;
 
+    // Every timed test runs on tokio's paused clock: time advances only when every task is
+    // waiting (auto-advance) or when the test advances it, so the assertions are exact and
+    // no loaded machine can break them.
+
     fn budget(max_requests: u32, millis: u64) -> Arc<RateBudget> {
         Arc::new(RateBudget::new(RateBudgetConfig {
             max_requests,
@@ -175,14 +184,15 @@ mod tests {
         }))
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn within_budget_does_not_wait() {
         let b = budget(3, 60_000);
         let started = Instant::now();
         for _ in 0..3 {
             b.acquire().await;
         }
-        assert!(started.elapsed() < Duration::from_millis(50));
+        // Not one tick of (paused) time passed: nothing waited.
+        assert_eq!(started.elapsed(), Duration::ZERO);
         let s = b.snapshot();
         assert_eq!(
             (s.used, s.remaining, s.queued, s.max_requests),
@@ -190,7 +200,7 @@ mod tests {
         );
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn over_budget_waits_for_the_window() {
         let b = budget(2, 300);
         let started = Instant::now();
@@ -202,18 +212,46 @@ mod tests {
             waited >= Duration::from_millis(290),
             "waited only {waited:?}"
         );
-        assert!(waited < Duration::from_millis(2_000), "waited {waited:?}");
+        // Exactly one window: the third request starts when the first one leaves it.
+        assert_eq!(waited, Duration::from_millis(300), "waited {waited:?}");
     }
 
-    #[tokio::test]
-    async fn waiters_are_counted_as_queued_and_cancel_cleanly() {
-        let b = budget(1, 60_000);
+    #[tokio::test(start_paused = true)]
+    async fn a_waiter_gets_its_slot_exactly_when_the_window_rolls() {
+        let b = budget(1, 1_000);
         b.acquire().await;
         let waiter = {
             let b = b.clone();
             tokio::spawn(async move { b.acquire().await })
         };
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        // Until the window has rolled, the waiter is queued, not served.
+        tokio::time::advance(Duration::from_millis(999)).await;
+        tokio::task::yield_now().await;
+        assert!(!waiter.is_finished());
+        assert_eq!(b.snapshot().queued, 1);
+        tokio::time::advance(Duration::from_millis(1)).await;
+        waiter.await.expect("the waiter is served");
+        assert_eq!(b.snapshot().queued, 0);
+        assert_eq!(b.snapshot().used, 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn waiters_are_counted_as_queued_and_cancel_cleanly() {
+        let b = budget(1, 60_000);
+        b.acquire().await;
+        let (queued_tx, queued_rx) = tokio::sync::oneshot::channel();
+        let waiter = {
+            let b = b.clone();
+            tokio::spawn(async move {
+                let acquire = b.acquire();
+                tokio::pin!(acquire);
+                // Poll once: the waiter is now in the queue; tell the test, then keep waiting.
+                assert!(futures_poll_once(acquire.as_mut()).await.is_none());
+                queued_tx.send(()).expect("the test listens");
+                acquire.await
+            })
+        };
+        queued_rx.await.expect("the waiter queued");
         assert_eq!(b.snapshot().queued, 1);
         waiter.abort();
         let _ = waiter.await;
@@ -221,13 +259,27 @@ mod tests {
         assert_eq!(b.snapshot().used, 1);
     }
 
-    #[tokio::test]
+    /// Polls a future once: `Some(output)` if it completed, `None` if it is pending.
+    async fn futures_poll_once<F: std::future::Future + Unpin>(fut: F) -> Option<F::Output> {
+        let mut fut = fut;
+        std::future::poll_fn(|cx| {
+            std::task::Poll::Ready(match std::pin::Pin::new(&mut fut).poll(cx) {
+                std::task::Poll::Ready(v) => Some(v),
+                std::task::Poll::Pending => None,
+            })
+        })
+        .await
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn slots_free_up_as_the_window_rolls() {
         let b = budget(2, 200);
         b.acquire().await;
         b.acquire().await;
         assert_eq!(b.snapshot().remaining, 0);
-        tokio::time::sleep(Duration::from_millis(250)).await;
+        tokio::time::advance(Duration::from_millis(199)).await;
+        assert_eq!(b.snapshot().remaining, 0);
+        tokio::time::sleep(Duration::from_millis(51)).await;
         assert_eq!(b.snapshot().remaining, 2);
     }
 
