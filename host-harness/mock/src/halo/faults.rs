@@ -301,11 +301,23 @@ impl FaultRule {
     }
 }
 
+/// One active rule with its counters.
+#[derive(Debug)]
+struct ActiveRule {
+    rule: FaultRule,
+    /// Matching requests seen.
+    seen: u64,
+    /// Faults this rule injected.
+    fired: u64,
+}
+
 /// The active rules with their match counters.
 #[derive(Debug)]
 pub(crate) struct FaultSet {
-    rules: Vec<(FaultRule, u64)>,
+    rules: Vec<ActiveRule>,
     rng: StdRng,
+    /// Faults injected since start, by every rule ever added (kept across [`FaultSet::clear`]).
+    fired_total: u64,
 }
 
 impl FaultSet {
@@ -314,39 +326,61 @@ impl FaultSet {
         FaultSet {
             rules: Vec::new(),
             rng: StdRng::seed_from_u64(seed),
+            fired_total: 0,
         }
     }
 
     /// Adds a rule (after the existing ones).
     pub fn add(&mut self, rule: FaultRule) {
-        self.rules.push((rule, 0));
+        self.rules.push(ActiveRule {
+            rule,
+            seen: 0,
+            fired: 0,
+        });
     }
 
-    /// Removes every rule.
+    /// Removes every rule (the total of faults fired is kept).
     pub fn clear(&mut self) {
         self.rules.clear();
     }
 
     /// Counts a request with endpoint key `key` against every matching rule and returns the
     /// fault of the first rule that fires.
+    /// The fault is counted as fired by that rule (a later rule whose trigger also fired is not:
+    /// only one fault reaches the request).
     pub fn pick(&mut self, key: &str) -> Option<Fault> {
         let mut chosen = None;
-        for (rule, seen) in &mut self.rules {
-            if !rule.matches(key) {
+        for active in &mut self.rules {
+            if !active.rule.matches(key) {
                 continue;
             }
-            *seen += 1;
-            let fire = match rule.trigger {
-                FaultTrigger::Nth(n) => *seen == n,
-                FaultTrigger::FirstN(n) => *seen <= n,
+            active.seen += 1;
+            let fire = match active.rule.trigger {
+                FaultTrigger::Nth(n) => active.seen == n,
+                FaultTrigger::FirstN(n) => active.seen <= n,
                 FaultTrigger::Every => true,
                 FaultTrigger::Probability { p } => self.rng.random::<f64>() < p,
             };
             if fire && chosen.is_none() {
-                chosen = Some(rule.fault.clone());
+                active.fired += 1;
+                self.fired_total += 1;
+                chosen = Some(active.rule.fault.clone());
             }
         }
         chosen
+    }
+
+    /// Faults injected since start, by every rule ever added.
+    pub fn fired_total(&self) -> u64 {
+        self.fired_total
+    }
+
+    /// The active rules, in order, with how many faults each injected.
+    pub fn fired_by_rule(&self) -> Vec<(FaultRule, u64)> {
+        self.rules
+            .iter()
+            .map(|a| (a.rule.clone(), a.fired))
+            .collect()
     }
 }
 
@@ -567,10 +601,33 @@ mod tests {
         assert_eq!(set.pick("GET /api/client/{id}"), Some(Fault::Status(404)));
         assert_eq!(set.pick("GET /api/client/{id}"), None);
 
+        // Only the fault that reached a request counts as fired.
+        assert_eq!(set.fired_total(), 2);
+        assert_eq!(
+            set.fired_by_rule()
+                .iter()
+                .map(|(_, n)| *n)
+                .collect::<Vec<_>>(),
+            [1, 1]
+        );
+        set.add("kind=503,every".parse().unwrap());
+        set.add("kind=502,every".parse().unwrap());
+        assert_eq!(set.pick("GET /x"), Some(Fault::Status(503)));
+        let fired: Vec<u64> = set.fired_by_rule().iter().map(|(_, n)| *n).collect();
+        assert_eq!(fired, [1, 1, 1, 0], "the shadowed rule fired nothing");
+        set.clear();
+        assert_eq!(
+            set.fired_total(),
+            3,
+            "the total survives clearing the rules"
+        );
+        assert!(set.fired_by_rule().is_empty());
+
         let mut p = FaultSet::new(7);
         p.add("kind=reset,p=0.5".parse().unwrap());
         let hits = (0..1000).filter(|_| p.pick("GET /x").is_some()).count();
         assert!((400..600).contains(&hits), "{hits}");
+        assert_eq!(p.fired_total(), hits as u64);
     }
 
     #[test]

@@ -383,9 +383,21 @@ impl MockHalo {
         lock(&self.shared.faults).add(rule);
     }
 
-    /// Removes every fault rule.
+    /// Removes every fault rule (the count of [`MockHalo::faults_fired`] is kept).
     pub fn clear_faults(&self) {
         lock(&self.shared.faults).clear();
+    }
+
+    /// Faults actually injected since start (by every rule, including cleared ones): a test
+    /// proves with it that the fault it set up really hit a request.
+    pub fn faults_fired(&self) -> u64 {
+        lock(&self.shared.faults).fired_total()
+    }
+
+    /// The active fault rules, in the order added, each with the number of faults it injected
+    /// (a request hit by several rules gets the first one's fault, counted for that rule only).
+    pub fn faults_fired_by_rule(&self) -> Vec<(FaultRule, u64)> {
+        lock(&self.shared.faults).fired_by_rule()
     }
 
     /// Stops the server and waits until its tasks (and open connections) are gone.
