@@ -17,5 +17,6 @@ fn main() {
         export_as: "HALO_CONNECTOR_WASM",
         skip_var: "PSA_SKIP_PLUGIN_BUILD",
         also_watch: &[workspace.join("wit"), workspace.join("Cargo.lock")],
+        features: &[],
     });
 }

@@ -265,3 +265,36 @@ async fn url_settings_the_policy_refuses_fail_at_open() {
     assert_eq!(json["invalid-settings"]["key"], "base_url");
     assert!(!json.to_string().contains("s3cr3t"));
 }
+
+/// The connector imports exactly what the `psa-connector` world declares (plus the interfaces
+/// those use: wasi:http/types, wasi:io/*), so a host that provides the world runs it — and a
+/// new import shows up here before it reaches a platform.
+#[test]
+fn the_connector_imports_exactly_the_world() {
+    let (_host, connector) = default_loaded();
+    let unversioned = |name: &str| name.split('@').next().unwrap_or(name).to_string();
+    let imported: std::collections::BTreeSet<String> =
+        connector.imports().iter().map(|n| unversioned(n)).collect();
+    let world =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../wit/world.wit")).unwrap();
+    let body = world
+        .split("world psa-connector {")
+        .nth(1)
+        .and_then(|rest| rest.split('}').next())
+        .unwrap();
+    let mut declared: std::collections::BTreeSet<String> = body
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("import "))
+        .map(|i| unversioned(i.trim_end_matches(';')))
+        .collect();
+    declared.extend(
+        [
+            "wasi:http/types",
+            "wasi:io/error",
+            "wasi:io/poll",
+            "wasi:io/streams",
+        ]
+        .map(String::from),
+    );
+    assert_eq!(imported, declared);
+}

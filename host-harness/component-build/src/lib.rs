@@ -52,6 +52,8 @@ pub struct Component<'a> {
     pub skip_var: &'a str,
     /// More inputs that trigger a rebuild (e.g. the WIT folder).
     pub also_watch: &'a [PathBuf],
+    /// Cargo features of the component crate to enable.
+    pub features: &'a [&'a str],
 }
 
 /// Builds the component (panicking with a clear message on failure, as build scripts do) and
@@ -99,6 +101,9 @@ pub fn build(component: &Component) {
         "--manifest-path",
     ])
     .arg(component.crate_dir.join("Cargo.toml"));
+    if !component.features.is_empty() {
+        cmd.arg("--features").arg(component.features.join(","));
+    }
     for var in LEAKY_ENV {
         cmd.env_remove(var);
     }

@@ -8,7 +8,7 @@ use std::time::Duration;
 ///
 /// ```
 /// use std::time::Duration;
-/// use host_harness::HostConfig;
+/// use psa_host::HostConfig;
 ///
 /// let config = HostConfig { call_timeout: Duration::from_secs(30), ..HostConfig::default() };
 /// assert_eq!(config.memory_limit_bytes, 64 << 20);

@@ -26,6 +26,21 @@ impl LoadedConnector {
         self.component.path.as_deref()
     }
 
+    /// The interfaces the component imports (for example `wasi:http/outgoing-handler@0.2.12`),
+    /// sorted: always a subset of the `psa-connector` world's imports, or it would not have
+    /// loaded.
+    pub fn imports(&self) -> Vec<String> {
+        let engine = self.component.pre.engine();
+        let component = self.component.pre.instance_pre().component();
+        let mut names: Vec<String> = component
+            .component_type()
+            .imports(engine)
+            .map(|(name, _)| name.to_string())
+            .collect();
+        names.sort();
+        names
+    }
+
     /// The connector's description and settings form (calls the component's `info` once, in a
     /// throwaway store, and caches it).
     pub async fn info(&self) -> Result<ConnectorInfo, HostError> {

@@ -10,6 +10,7 @@ use crate::bindings::{HostIndices, HostPre};
 use crate::config::HostConfig;
 use crate::connector::LoadedConnector;
 use crate::error::{describe, HostError};
+use crate::imports::{add_connector_imports, unprovided};
 use crate::rate::{RateBudgetState, RateBudgets};
 use crate::shared::{HostShared, LoadedComponent, CONNECTOR_INTERFACE, EPOCH_TICK};
 use crate::state::SessionState;
@@ -34,10 +35,7 @@ impl ConnectorHost {
         let engine = Engine::new(&wasm_config).map_err(|e| HostError::Engine(describe(&e)))?;
 
         let mut linker = Linker::<SessionState>::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker)
-            .map_err(|e| HostError::Engine(describe(&e)))?;
-        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
-            .map_err(|e| HostError::Engine(describe(&e)))?;
+        add_connector_imports(&mut linker).map_err(|e| HostError::Engine(describe(&e)))?;
 
         spawn_epoch_ticker(&engine)?;
         let budgets = Arc::new(RateBudgets::new(config.rate_budget));
@@ -85,6 +83,19 @@ impl ConnectorHost {
         component: Component,
         path: Option<PathBuf>,
     ) -> Result<LoadedConnector, HostError> {
+        let missing = unprovided(&component, &self.shared.engine);
+        if !missing.is_empty() {
+            return Err(HostError::Incompatible(format!(
+                "the component imports {}, which a psa:connector host does not provide: \
+                 connectors get HTTP through wasi:http and no files, sockets or other host \
+                 capabilities (the imports a host provides are listed in wit/world.wit)",
+                missing
+                    .iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
         let instance_pre = self
             .shared
             .linker
@@ -140,7 +151,7 @@ fn spawn_epoch_ticker(engine: &Engine) -> Result<(), HostError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{dummy_component, dummy_connector};
+    use crate::test_support::{dummy_component, dummy_connector, dummy_connector_of};
 
     #[test]
     fn garbage_fails_to_load_with_the_path() {
@@ -183,6 +194,43 @@ mod tests {
         assert!(
             matches!(&err, HostError::Incompatible(m) if m.contains("test:extra/secrets")),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn files_sockets_and_other_randomness_are_not_provided() {
+        let host = ConnectorHost::new(HostConfig::default()).unwrap();
+        for import in [
+            "wasi:filesystem/preopens@0.2.12",
+            "wasi:sockets/tcp-create-socket@0.2.12",
+            "wasi:random/random@0.2.12",
+        ] {
+            let wit = format!(
+                "package test:escape;
+                world escape {{ import {import}; export psa:connector/connector@0.1.0; }}"
+            );
+            let err = host
+                .load_bytes(&dummy_component("escape", Some(&wit)))
+                .err()
+                .unwrap();
+            assert!(
+                matches!(&err, HostError::Incompatible(m) if m.contains(import) && m.contains("does not provide")),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_world_s_imports_are_provided() {
+        let (_host, loaded) = dummy_connector_of("psa-connector");
+        let imports = loaded.imports();
+        assert!(
+            imports.contains(&"wasi:cli/environment@0.2.12".to_string()),
+            "{imports:?}"
+        );
+        assert!(
+            imports.contains(&"wasi:http/outgoing-handler@0.2.12".to_string()),
+            "{imports:?}"
         );
     }
 

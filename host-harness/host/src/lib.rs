@@ -65,6 +65,7 @@ pub mod config;
 mod connector;
 mod engine;
 pub mod error;
+mod imports;
 mod instance;
 #[cfg(feature = "json")]
 pub mod json;

@@ -1,11 +1,14 @@
 //! [`SessionState`]: the data of one connector `Store`.
 //!
-//! The guest gets no preopened directories, no environment variables, no arguments and no
-//! sockets (TCP, UDP and name lookup are all off); its stdout and stderr go to
-//! `tracing::debug!` (target `psa_connector::guest`), never to the host's own stdio. HTTP goes
-//! only through wasi-http and [`OutboundHooks`].
+//! What the world's imports (linked in [`crate::imports`]) give the guest: no environment
+//! variables, no arguments, no working directory, an empty stdin, no terminal; its stdout and
+//! stderr go to `tracing::debug!` (target `psa_connector::guest`), at most
+//! [`MAX_GUEST_OUTPUT`] bytes per session, never to the host's own stdio. Files and sockets are
+//! not linked at all. HTTP goes only through wasi-http and [`OutboundHooks`].
 
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
@@ -34,9 +37,13 @@ pub(crate) struct SessionState {
 
 impl SessionState {
     pub(crate) fn new(hooks: OutboundHooks, limits: StoreLimits, max_header_bytes: usize) -> Self {
+        let output_budget = Arc::new(OutputBudget {
+            left: AtomicUsize::new(MAX_GUEST_OUTPUT),
+            dropped: AtomicBool::new(false),
+        });
         let wasi = WasiCtxBuilder::new()
-            .stdout(GuestOutput("stdout"))
-            .stderr(GuestOutput("stderr"))
+            .stdout(GuestOutput("stdout", output_budget.clone()))
+            .stderr(GuestOutput("stderr", output_budget))
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false)
@@ -75,8 +82,39 @@ impl WasiHttpView for SessionState {
     }
 }
 
-/// Guest stdout or stderr, forwarded line by line to `tracing::debug!`.
-struct GuestOutput(&'static str);
+/// Bytes of stdout and stderr together a session may log; the rest is dropped (a guest
+/// printing in a loop must not fill the host's logs).
+pub(crate) const MAX_GUEST_OUTPUT: usize = 64 << 10;
+
+/// Guest stdout or stderr, forwarded line by line to `tracing::debug!`, sharing one budget of
+/// bytes per session.
+struct GuestOutput(&'static str, Arc<OutputBudget>);
+
+/// What is left of a session's [`MAX_GUEST_OUTPUT`].
+struct OutputBudget {
+    left: AtomicUsize,
+    dropped: AtomicBool,
+}
+
+impl OutputBudget {
+    /// Takes up to `wanted` bytes of the budget; returns how many may be logged.
+    fn take(&self, wanted: usize) -> usize {
+        let before = self
+            .left
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                Some(left.saturating_sub(wanted))
+            })
+            .unwrap_or(0);
+        before.min(wanted)
+    }
+
+    /// Logs, once per session, that output was dropped.
+    fn note_dropped(&self, stream: &str) {
+        if !self.dropped.swap(true, Ordering::Relaxed) {
+            tracing::debug!(target: "psa_connector::guest", stream, "guest output beyond {MAX_GUEST_OUTPUT} bytes per session dropped");
+        }
+    }
+}
 
 impl IsTerminal for GuestOutput {
     fn is_terminal(&self) -> bool {
@@ -89,6 +127,7 @@ impl StdoutStream for GuestOutput {
         Box::new(LineLogger {
             stream: self.0,
             line: Vec::new(),
+            budget: self.1.clone(),
         })
     }
 }
@@ -99,6 +138,7 @@ const MAX_LINE: usize = 4096;
 struct LineLogger {
     stream: &'static str,
     line: Vec<u8>,
+    budget: Arc<OutputBudget>,
 }
 
 impl LineLogger {
@@ -117,7 +157,8 @@ impl AsyncWrite for LineLogger {
         _: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
-        for &byte in buf {
+        let allowed = self.budget.take(buf.len());
+        for &byte in &buf[..allowed] {
             if byte == b'\n' {
                 self.emit();
             } else {
@@ -126,6 +167,10 @@ impl AsyncWrite for LineLogger {
                     self.emit();
                 }
             }
+        }
+        if allowed < buf.len() {
+            self.emit();
+            self.budget.note_dropped(self.stream);
         }
         Poll::Ready(Ok(buf.len()))
     }

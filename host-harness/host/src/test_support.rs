@@ -34,8 +34,13 @@ pub(crate) fn dummy_component(world: &str, extra: Option<&str>) -> Vec<u8> {
 
 /// The dummy connector, loaded.
 pub(crate) fn dummy_connector() -> (ConnectorHost, LoadedConnector) {
+    dummy_connector_of("host")
+}
+
+/// A dummy connector of `world` (of `wit/`), loaded.
+pub(crate) fn dummy_connector_of(world: &str) -> (ConnectorHost, LoadedConnector) {
     let host = ConnectorHost::new(HostConfig::default()).unwrap();
-    let loaded = host.load_bytes(&dummy_component("host", None)).unwrap();
+    let loaded = host.load_bytes(&dummy_component(world, None)).unwrap();
     (host, loaded)
 }
 

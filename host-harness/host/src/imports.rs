@@ -1,0 +1,87 @@
+//! Exactly the imports of the `psa-connector` world (see `wit/world.wit`), and nothing else.
+//!
+//! wasmtime's `add_to_linker` helpers link every WASI interface (files, sockets, all of
+//! randomness); a connector gets only the interfaces its world declares, so a component that
+//! imports anything more is refused at load time, naming the import, instead of being handed a
+//! capability the contract does not grant. What each interface gives is set in
+//! [`SessionState`](crate::state::SessionState): no environment, no arguments, an empty stdin,
+//! stdout and stderr into the host's log.
+
+use wasmtime::component::{HasData, Linker, ResourceTable};
+use wasmtime_wasi::cli::{WasiCli, WasiCliView as _};
+use wasmtime_wasi::clocks::{WasiClocks, WasiClocksView as _};
+use wasmtime_wasi::p2::bindings::{cli, clocks, random};
+use wasmtime_wasi::random::WasiRandom;
+use wasmtime_wasi::WasiView;
+
+use crate::state::SessionState;
+
+/// The interfaces [`add_connector_imports`] links, without versions (any `0.2.x` of them
+/// resolves against wasmtime's `0.2.12`).
+pub(crate) const PROVIDED: &[&str] = &[
+    "wasi:io/error",
+    "wasi:io/poll",
+    "wasi:io/streams",
+    "wasi:clocks/monotonic-clock",
+    "wasi:clocks/wall-clock",
+    "wasi:random/insecure-seed",
+    "wasi:cli/environment",
+    "wasi:cli/exit",
+    "wasi:cli/stdin",
+    "wasi:cli/stdout",
+    "wasi:cli/stderr",
+    "wasi:cli/terminal-input",
+    "wasi:cli/terminal-output",
+    "wasi:cli/terminal-stdin",
+    "wasi:cli/terminal-stdout",
+    "wasi:cli/terminal-stderr",
+    "wasi:http/types",
+    "wasi:http/outgoing-handler",
+];
+
+/// The imports of `component` this host does not provide, with versions, in the component's
+/// order. The contract's own interfaces (`psa:connector/types`, imported for its type
+/// definitions only) are left to the linker's type check.
+pub(crate) fn unprovided(
+    component: &wasmtime::component::Component,
+    engine: &wasmtime::Engine,
+) -> Vec<String> {
+    component
+        .component_type()
+        .imports(engine)
+        .map(|(name, _)| name.to_string())
+        .filter(|name| !name.starts_with("psa:connector/"))
+        .filter(|name| !PROVIDED.contains(&name.split('@').next().unwrap_or(name)))
+        .collect()
+}
+
+/// The `wasi:io` interfaces work on the store's resource table.
+struct HasIo;
+
+impl HasData for HasIo {
+    type Data<'a> = &'a mut ResourceTable;
+}
+
+/// Adds the world's imports to `linker`.
+pub(crate) fn add_connector_imports(linker: &mut Linker<SessionState>) -> wasmtime::Result<()> {
+    use wasmtime_wasi_io::bindings::wasi::io;
+    let l = linker;
+    io::error::add_to_linker::<_, HasIo>(l, |t| t.ctx().table)?;
+    io::poll::add_to_linker::<_, HasIo>(l, |t| t.ctx().table)?;
+    io::streams::add_to_linker::<_, HasIo>(l, |t| t.ctx().table)?;
+    clocks::monotonic_clock::add_to_linker::<_, WasiClocks>(l, SessionState::clocks)?;
+    clocks::wall_clock::add_to_linker::<_, WasiClocks>(l, SessionState::clocks)?;
+    random::insecure_seed::add_to_linker::<_, WasiRandom>(l, |t| t.ctx().ctx.random())?;
+    cli::environment::add_to_linker::<_, WasiCli>(l, SessionState::cli)?;
+    cli::exit::add_to_linker::<_, WasiCli>(l, SessionState::cli)?;
+    cli::stdin::add_to_linker::<_, WasiCli>(l, SessionState::cli)?;
+    cli::stdout::add_to_linker::<_, WasiCli>(l, SessionState::cli)?;
+    cli::stderr::add_to_linker::<_, WasiCli>(l, SessionState::cli)?;
+    cli::terminal_input::add_to_linker::<_, WasiCli>(l, SessionState::cli)?;
+    cli::terminal_output::add_to_linker::<_, WasiCli>(l, SessionState::cli)?;
+    cli::terminal_stdin::add_to_linker::<_, WasiCli>(l, SessionState::cli)?;
+    cli::terminal_stdout::add_to_linker::<_, WasiCli>(l, SessionState::cli)?;
+    cli::terminal_stderr::add_to_linker::<_, WasiCli>(l, SessionState::cli)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(l)?;
+    Ok(())
+}
