@@ -138,13 +138,93 @@ fn expected(fault: &str, op: Op) -> &'static str {
     }
 }
 
-/// Prepares state the operation needs (a ticket to read or note), then injects the fault and runs it.
+/// What an operation returned, kept to be checked (never discarded).
+#[derive(Debug)]
+enum Value {
+    Organizations(OrganizationPage),
+    Ticket(Ticket),
+    Tickets(TicketPage),
+    States(Vec<TicketState>),
+    Validation(ValidationReport),
+    Created(TicketChange),
+    Synced(SyncOutcome),
+    Resolved(ResolveOutcome),
+    Noted(NoteAdded),
+    Connection(ConnectionReport),
+}
+
+fn organization_query() -> OrganizationQuery {
+    OrganizationQuery {
+        search: None,
+        include_inactive: false,
+        page: Some(1),
+        page_size: Some(10),
+    }
+}
+
+fn ticket_query() -> TicketQuery {
+    TicketQuery {
+        organization_id: None,
+        scope: TicketScope::Own,
+        open_only: true,
+        page: None,
+        page_size: None,
+    }
+}
+
+/// Runs a read operation; `None` for the operations that write.
+async fn read(
+    session: &mut ConnectorSession,
+    op: Op,
+    existing: &Ticket,
+    profile: &MappingProfile,
+) -> Option<Result<Value, ConnectorError>> {
+    let value = |r: psa_host::OpResult<Value>| r.expect("no host error");
+    Some(match op {
+        Op::ListOrganizations => value(
+            session
+                .list_organizations(&organization_query())
+                .await
+                .map(|r| r.map(Value::Organizations)),
+        ),
+        Op::GetTicket => value(
+            session
+                .get_ticket(&existing.id)
+                .await
+                .map(|r| r.map(Value::Ticket)),
+        ),
+        Op::ListTickets => value(
+            session
+                .list_tickets(&ticket_query())
+                .await
+                .map(|r| r.map(Value::Tickets)),
+        ),
+        Op::TicketStates => value(
+            session
+                .ticket_states(std::slice::from_ref(&existing.id))
+                .await
+                .map(|r| r.map(Value::States)),
+        ),
+        Op::ValidateMapping => value(
+            session
+                .validate_mapping(profile)
+                .await
+                .map(|r| r.map(Value::Validation)),
+        ),
+        _ => return None,
+    })
+}
+
+/// Prepares state the operation needs (a ticket to read or note), then injects the fault, states
+/// the request counts the documented outcome `want` implies, and runs the operation. Returns
+/// the ticket the operation works on and what it returned.
 async fn run(
     mock: &MockHalo,
     session: &mut ConnectorSession,
     op: Op,
     fault: Fault,
-) -> Result<(), ConnectorError> {
+    want: &str,
+) -> (Ticket, Result<Value, ConnectorError>) {
     let profile = profile(SyncStrategy::TwoWay);
     let existing = ok(session
         .sync_alert(
@@ -154,77 +234,41 @@ async fn run(
         .await)
     .ticket;
     ok(session.list_statuses().await);
+    assert_eq!(mock.faults_fired(), 0, "no fault before the operation");
     mock.add_fault(FaultRule {
         endpoint: Some(op.endpoint().to_string()),
         trigger: FaultTrigger::Nth(1),
         fault,
     });
-    let unit =
-        |r: Result<Result<(), ConnectorError>, psa_host::HostError>| r.expect("no host error");
-    match op {
-        Op::ListOrganizations => unit(
-            session
-                .list_organizations(&OrganizationQuery {
-                    search: None,
-                    include_inactive: false,
-                    page: Some(1),
-                    page_size: Some(10),
-                })
-                .await
-                .map(|r| r.map(|_| ())),
-        ),
-        Op::GetTicket => unit(
-            session
-                .get_ticket(&existing.id)
-                .await
-                .map(|r| r.map(|_| ())),
-        ),
-        Op::ListTickets => unit(
-            session
-                .list_tickets(&TicketQuery {
-                    organization_id: None,
-                    scope: TicketScope::Own,
-                    open_only: true,
-                    page: None,
-                    page_size: None,
-                })
-                .await
-                .map(|r| r.map(|_| ())),
-        ),
-        Op::TicketStates => unit(
-            session
-                .ticket_states(std::slice::from_ref(&existing.id))
-                .await
-                .map(|r| r.map(|_| ())),
-        ),
-        Op::ValidateMapping => unit(
-            session
-                .validate_mapping(&profile)
-                .await
-                .map(|r| r.map(|_| ())),
-        ),
-        Op::CreateTicket => unit(
+    // Expectations count from when they are made: after the set-up's own requests.
+    expect_requests(mock, want, op);
+    if let Some(result) = read(session, op, &existing, &profile).await {
+        return (existing, result);
+    }
+    let value = |r: psa_host::OpResult<Value>| r.expect("no host error");
+    let result = match op {
+        Op::CreateTicket => value(
             session
                 .create_ticket(&profile, &ticket_request("matrix create", Severity::Low))
                 .await
-                .map(|r| r.map(|_| ())),
+                .map(|r| r.map(Value::Created)),
         ),
-        Op::SyncAlertCreate => unit(
+        Op::SyncAlertCreate => value(
             session
                 .sync_alert(&profile, &alert("matrix/new", Severity::Low, Some("n1")))
                 .await
-                .map(|r| r.map(|_| ())),
+                .map(|r| r.map(Value::Synced)),
         ),
-        Op::SyncAlertNote => unit(
+        Op::SyncAlertNote => value(
             session
                 .sync_alert(
                     &profile,
                     &alert("matrix/existing", Severity::Low, Some("o2")),
                 )
                 .await
-                .map(|r| r.map(|_| ())),
+                .map(|r| r.map(Value::Synced)),
         ),
-        Op::ResolveAlert => unit(
+        Op::ResolveAlert => value(
             session
                 .resolve_alert(
                     &profile,
@@ -234,21 +278,226 @@ async fn run(
                     },
                 )
                 .await
-                .map(|r| r.map(|_| ())),
+                .map(|r| r.map(Value::Resolved)),
         ),
-        Op::AddNote => unit(
+        Op::AddNote => value(
             session
                 .add_note(
                     &existing.id,
                     &Note {
-                        text: "n".into(),
+                        text: "matrix note".into(),
                         private: true,
                     },
                 )
                 .await
-                .map(|r| r.map(|_| ())),
+                .map(|r| r.map(Value::Noted)),
         ),
-        Op::TestConnection => unit(session.test_connection().await.map(|r| r.map(|_| ()))),
+        Op::TestConnection => value(
+            session
+                .test_connection()
+                .await
+                .map(|r| r.map(Value::Connection)),
+        ),
+        _ => unreachable!("reads are run by `read`"),
+    };
+    (existing, result)
+}
+
+/// Actions on `ticket` whose note contains `needle`.
+fn notes_containing(mock: &MockHalo, ticket: i64, needle: &str) -> Vec<serde_json::Value> {
+    mock.actions(ticket)
+        .into_iter()
+        .filter(|a| a["note"].as_str().is_some_and(|n| n.contains(needle)))
+        .collect()
+}
+
+/// Checks what a recovered operation returned against the mock's state and against the same
+/// operation run without a fault in a fresh session: the full value, not just "some Ok".
+/// Returns every problem found.
+async fn check_recovered(
+    mock: &MockHalo,
+    fault: &str,
+    op: Op,
+    existing: &Ticket,
+    value: &Value,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut problem = |p: String| problems.push(p);
+    let existing_id = id(existing);
+    let profile = profile(SyncStrategy::TwoWay);
+    // The same read, without a fault, in a session that has cached nothing.
+    let clean = match op {
+        Op::ListOrganizations
+        | Op::GetTicket
+        | Op::ListTickets
+        | Op::TicketStates
+        | Op::ValidateMapping => {
+            let mut fresh = open(mock.connector_settings())
+                .await
+                .expect("a fresh session opens");
+            match read(&mut fresh, op, existing, &profile).await {
+                Some(Ok(value)) => Some(value),
+                other => panic!("{fault} × {op:?}: the clean read failed: {other:?}"),
+            }
+        }
+        _ => None,
+    };
+    match (op, value, clean) {
+        (Op::ListOrganizations, Value::Organizations(page), Some(Value::Organizations(want))) => {
+            if page.items.len() != 10 {
+                problem(format!("a page of 10 expected, got {}", page.items.len()));
+            }
+            if *page != want {
+                problem(format!(
+                    "the list differs from a clean read: {page:?} vs {want:?}"
+                ));
+            }
+        }
+        (Op::GetTicket, Value::Ticket(ticket), Some(Value::Ticket(want))) => {
+            if ticket.id != existing.id || *ticket != want {
+                problem(format!(
+                    "the ticket differs from a clean read: {ticket:?} vs {want:?}"
+                ));
+            }
+        }
+        (Op::ListTickets, Value::Tickets(page), Some(Value::Tickets(want))) => {
+            if !page.items.iter().any(|t| t.id == existing.id) {
+                problem(format!("#{} is missing from the list", existing.id));
+            }
+            if *page != want {
+                problem(format!(
+                    "the list differs from a clean read: {page:?} vs {want:?}"
+                ));
+            }
+        }
+        (Op::TicketStates, Value::States(states), Some(Value::States(want))) => {
+            if states.len() != 1 || states[0].ticket_id != existing.id || !states[0].found {
+                problem(format!(
+                    "one found state of #{} expected: {states:?}",
+                    existing.id
+                ));
+            }
+            if *states != want {
+                problem(format!(
+                    "the states differ from a clean read: {states:?} vs {want:?}"
+                ));
+            }
+        }
+        (Op::ValidateMapping, Value::Validation(report), Some(Value::Validation(want))) => {
+            if fault == "404" {
+                // Halo said the ticket type does not exist: that is the finding, not an error.
+                let finding = report
+                    .findings
+                    .iter()
+                    .find(|f| f.code == "ticket-type-not-found");
+                if report.ok || finding.is_none_or(|f| f.severity != FindingSeverity::Error) {
+                    problem(format!(
+                        "a ticket-type-not-found error finding expected: {report:?}"
+                    ));
+                }
+                if want
+                    .findings
+                    .iter()
+                    .any(|f| f.code == "ticket-type-not-found")
+                {
+                    problem(format!("the clean report has the finding too: {want:?}"));
+                }
+            } else if *report != want {
+                problem(format!(
+                    "the report differs from a clean one: {report:?} vs {want:?}"
+                ));
+            }
+        }
+        (Op::CreateTicket, Value::Created(TicketChange { ticket, .. }), _) => {
+            let created: Vec<i64> = mock
+                .tickets()
+                .iter()
+                .filter(|t| t["summary"] == "matrix create")
+                .filter_map(|t| t["id"].as_i64())
+                .collect();
+            if created != [id(ticket)] {
+                problem(format!("returned #{}, Halo has {created:?}", ticket.id));
+            }
+            if ticket.summary != "matrix create" {
+                problem(format!("wrong summary: {ticket:?}"));
+            }
+        }
+        (Op::SyncAlertCreate, Value::Synced(outcome), _) => {
+            let found: Vec<i64> = mock
+                .tickets()
+                .iter()
+                .filter(|t| t["supplier_reference"] == "psa-connector#matrix/new")
+                .filter_map(|t| t["id"].as_i64())
+                .collect();
+            if outcome.decision != SyncDecision::Created
+                || outcome.occurrence != 1
+                || found != [id(&outcome.ticket)]
+            {
+                problem(format!(
+                    "created, occurrence 1, one ticket expected: {outcome:?}, Halo has {found:?}"
+                ));
+            }
+        }
+        (Op::SyncAlertNote, Value::Synced(outcome), _) => {
+            let notes = notes_containing(mock, existing_id, "occurrence-id=o2]");
+            if outcome.decision != SyncDecision::Noted
+                || outcome.occurrence != 2
+                || outcome.ticket.id != existing.id
+                || notes.len() != 1
+            {
+                problem(format!(
+                    "noted once on #{} as occurrence 2 expected: {outcome:?}, {} notes",
+                    existing.id,
+                    notes.len()
+                ));
+            }
+        }
+        (Op::ResolveAlert, Value::Resolved(outcome), _) => {
+            let stored = mock.ticket(existing_id).expect("the ticket exists");
+            if outcome.decision != ResolveDecision::Closed
+                || outcome.ticket_id.as_deref() != Some(existing.id.as_str())
+                || stored["status_id"] != mock.closed_status_id()
+            {
+                problem(format!(
+                    "#{} closed expected: {outcome:?}, Halo has {stored}",
+                    existing.id
+                ));
+            }
+        }
+        (Op::AddNote, Value::Noted(added), _) => {
+            let notes = notes_containing(mock, existing_id, "matrix note");
+            let note_ids: Vec<String> = notes.iter().map(|a| a["id"].to_string()).collect();
+            if added.ticket_id != existing.id || note_ids != [added.note_id.clone()] {
+                problem(format!(
+                    "one note, the one returned, expected: {added:?}, Halo has {note_ids:?}"
+                ));
+            }
+        }
+        (Op::TestConnection, Value::Connection(report), _) => {
+            if !report.ok || report.agent.is_none() || report.checks.iter().any(|c| !c.passed) {
+                problem(format!("a passing report expected: {report:?}"));
+            }
+        }
+        (op, value, clean) => {
+            problem(format!("{op:?} returned {value:?} (clean: {clean:?})"));
+        }
+    }
+    problems
+        .into_iter()
+        .map(|p| format!("{fault} × {op:?}: {p}"))
+        .collect()
+}
+
+/// Request counts the documented outcome implies, stated as mock expectations before the
+/// operation runs: a write that failed was sent once (never blindly re-sent); a recovered
+/// create was re-sent at most once.
+fn expect_requests(mock: &MockHalo, want: &str, op: Op) {
+    match (op.kind(), want) {
+        (Kind::Note, "recovered") => mock.expect("POST /api/actions", 1..=2),
+        (Kind::Note, _) => mock.expect("POST /api/actions", 1),
+        (Kind::Create, "recovered") => mock.expect("POST /api/tickets", 1..=2),
+        (Kind::Create, _) => mock.expect("POST /api/tickets", 1),
+        _ => {}
     }
 }
 
@@ -259,20 +508,36 @@ async fn every_fault_on_every_operation_ends_as_documented() {
     for (name, fault) in faults() {
         for op in Op::ALL {
             let (mock, mut session) = start().await;
-            let outcome = match run(&mock, &mut session, op, fault.clone()).await {
-                Ok(()) => "recovered",
-                Err(error) => connector_error_case(&error),
-            };
             let want = expected(name, op);
+            let (existing, result) = run(&mock, &mut session, op, fault.clone(), want).await;
+            let outcome = match &result {
+                Ok(_) => "recovered",
+                Err(error) => connector_error_case(error),
+            };
             table.push_str(&format!("{name:<24} {op:<18?} {outcome}\n"));
             if outcome != want {
                 mismatches.push(format!("{name} × {op:?}: got {outcome}, documented {want}"));
             }
-            // Whatever happened, no alert has two tickets.
+            // The fault really hit the operation's request, exactly once.
+            let fired = mock.faults_fired();
+            if fired != 1 {
+                mismatches.push(format!(
+                    "{name} × {op:?}: the fault fired {fired} times, not once"
+                ));
+            }
+            if let Ok(value) = &result {
+                mismatches.extend(check_recovered(&mock, name, op, &existing, value).await);
+            }
+            if let Err(report) = mock.verify() {
+                mismatches.push(format!("{name} × {op:?}: {report}"));
+            }
+            mock.clear_expectations();
+            // Whatever happened, no alert has two tickets; the set-up's alert has exactly one.
             for key in ["matrix/existing", "matrix/new"] {
                 let n = tickets_for(&mock, key);
                 assert!(n <= 1, "{name} × {op:?}: {n} tickets for {key}");
             }
+            assert_eq!(tickets_for(&mock, "matrix/existing"), 1, "{name} × {op:?}");
             if op == Op::CreateTicket && outcome == "recovered" {
                 let created = mock
                     .tickets()
@@ -280,6 +545,10 @@ async fn every_fault_on_every_operation_ends_as_documented() {
                     .filter(|t| t["summary"] == "matrix create")
                     .count();
                 assert_eq!(created, 1, "{name} × create-ticket made {created} tickets");
+            }
+            if op == Op::SyncAlertCreate && outcome == "recovered" {
+                let created = tickets_for(&mock, "matrix/new");
+                assert_eq!(created, 1, "{name} × sync-alert made {created} tickets");
             }
         }
     }
