@@ -8,22 +8,25 @@ use std::path::Path;
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    component_build::build(&component_build::Component {
-        crate_dir: &manifest_dir.join("fixtures").join("hostile-connector"),
-        artifact: "hostile_connector.wasm",
-        target_dir_name: "hostile-wasm-target",
-        export_as: "HOSTILE_CONNECTOR_WASM",
-        skip_var: "PSA_SKIP_FIXTURE_BUILD",
-        also_watch: &[manifest_dir.join("..").join("wit")],
-        features: &[],
-    });
-    component_build::build(&component_build::Component {
-        crate_dir: &manifest_dir.join("fixtures").join("hostile-connector"),
-        artifact: "hostile_connector.wasm",
-        target_dir_name: "hostile-escape-wasm-target",
-        export_as: "HOSTILE_ESCAPE_CONNECTOR_WASM",
-        skip_var: "PSA_SKIP_FIXTURE_BUILD",
-        also_watch: &[manifest_dir.join("..").join("wit")],
-        features: &["escape-probes"],
-    });
+    let fixture = manifest_dir.join("fixtures").join("hostile-connector");
+    let wit = [manifest_dir.join("..").join("wit")];
+    // (nested target dir, exported variable, features)
+    for (target_dir_name, export_as, features) in [
+        ("hostile-wasm-target", "HOSTILE_CONNECTOR_WASM", &[][..]),
+        (
+            "hostile-escape-wasm-target",
+            "HOSTILE_ESCAPE_CONNECTOR_WASM",
+            &["escape-probes"][..],
+        ),
+    ] {
+        component_build::build(&component_build::Component {
+            crate_dir: &fixture,
+            artifact: "hostile_connector.wasm",
+            target_dir_name,
+            export_as,
+            skip_var: "PSA_SKIP_FIXTURE_BUILD",
+            also_watch: &wit,
+            features,
+        });
+    }
 }
