@@ -1,5 +1,5 @@
 //! Call-count expectations, wiremock-style: "this endpoint receives `n` requests from now on",
-//! checked when the mock is dropped (or on [`verify`](crate::MockHalo::verify)), so a test
+//! checked when the mock is dropped (or on [`verify`](crate::MockServer::verify)), so a test
 //! states what it expects instead of reading counters by hand.
 
 use std::fmt;

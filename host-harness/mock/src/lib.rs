@@ -3,6 +3,11 @@
 //!
 //! - [`halo`]: a mock HaloPSA ([`MockHalo`]), implementing the wire contract in
 //!   `docs/halo-wire.md`.
+//! - [`connectwise`]: a mock ConnectWise PSA (Manage) REST API ([`MockConnectWise`]).
+//!
+//! Both run on the same PSA-neutral machinery and dereference to [`MockServer`]: counters and
+//! the request log, expectations, fault rules ([`FaultRule`], one syntax for both), the rolling
+//! rate limit ([`RateLimit`]).
 //!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
@@ -16,7 +21,16 @@
 
 #![deny(missing_docs)]
 
+mod clock;
+mod counters;
 mod expect;
+mod faults;
+mod limiter;
+mod names;
+mod query;
+mod reply;
+mod server;
+
 pub mod halo;
 
 pub use expect::Times;
@@ -24,3 +38,9 @@ pub use halo::{
     seed_ids, Fault, FaultRule, FaultTrigger, MockConfig, MockHalo, ParseFaultError, RateLimit,
     ReceivedRequest,
 };
+pub use server::MockServer;
+
+/// Locks a mutex, ignoring poisoning (a panicking test thread must not wedge a mock).
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}

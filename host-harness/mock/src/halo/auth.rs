@@ -13,8 +13,9 @@ use serde_json::json;
 use super::reply::{HandlerResult, Reply};
 use super::routes::Request;
 use super::seed_ids as ids;
-use super::server::{lock, Shared};
 use super::state::str_of;
+use super::Shared;
+use crate::lock;
 
 /// Every scope the token endpoint knows (Halo's list plus `all:teams`).
 const KNOWN_SCOPES: &[&str] = &[

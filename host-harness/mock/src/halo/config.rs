@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+pub use crate::limiter::RateLimit;
+
 /// How a mock Halo instance behaves: credentials, tenant, seed data size and limits.
 ///
 /// `MockConfig::default()` is a self-hosted instance with the demo credentials, 300 seeded
@@ -26,6 +28,9 @@ pub struct MockConfig {
     /// Lifetime of issued tokens (`expires_in`), in seconds.
     pub token_ttl_secs: u64,
     /// Rolling-window request limit over every request the mock receives; `None` = unlimited.
+    /// Requests over it get 429 with the text body
+    /// `Rate Limit Reached - {max_requests} Requests per rolling {window} window` and no
+    /// `Retry-After`.
     pub rate_limit: Option<RateLimit>,
     /// What `GET /api/authinfo` reports as `auth_url`; `None` = `<base>/auth`.
     pub auth_url_override: Option<String>,
@@ -55,19 +60,6 @@ impl Default for MockConfig {
             max_page_size: None,
         }
     }
-}
-
-/// A rolling-window request limit, like Halo's "300 Requests per rolling 5 minute window".
-///
-/// Requests over the limit get 429 with the text body
-/// `Rate Limit Reached - {max_requests} Requests per rolling {window} window` and no `Retry-After`.
-/// Rejected requests do not use up the window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RateLimit {
-    /// Requests allowed within any `window`.
-    pub max_requests: u32,
-    /// Length of the rolling window.
-    pub window: Duration,
 }
 
 impl RateLimit {

@@ -6,8 +6,9 @@ use serde_json::Value;
 use super::query::{order, Paging};
 use super::reply::{HandlerResult, Reply};
 use super::routes::{Entity, Request};
-use super::server::{lock, Shared};
 use super::state::{bool_of, int_of, str_of};
+use super::Shared;
+use crate::lock;
 
 /// Case-insensitive "contains" of `needle` in any of `fields`.
 fn matches_search(v: &Value, fields: &[&str], needle: &str) -> bool {

@@ -22,10 +22,13 @@
 //!
 //! # Architecture
 //!
-//! - `server`: accept loop and one hyper `http1` connection task per socket (all owned by one
-//!   task, so dropping [`MockHalo`] stops everything). Per request: read the body, count and log
-//!   it (`counters`), apply the rate limit (`limiter`), pick a fault (`faults`), then route.
-//! - `routes`: endpoint keys, case-insensitive path matching, method and scope table.
+//! - The PSA-neutral machinery is the crate's, shared with the ConnectWise mock: `crate::server`
+//!   (accept loop, one hyper `http1` connection task per socket, all owned by one task, so
+//!   dropping [`MockHalo`] stops everything; per request: read the body, count and log it, apply
+//!   the rate limit, pick a fault, then route) and [`MockServer`] (counters, request log,
+//!   expectations, fault rules), which [`MockHalo`] dereferences to.
+//! - Halo's own words for them: `faults` (status bodies), `limiter` (the 429 text).
+//! - `routes`: case-insensitive path matching, method and scope table.
 //! - `auth`: token endpoint, `/api/authinfo`, bearer/scope checks.
 //! - `lookups` and `tickets`: the handlers; `query`: paging, filters, ordering; `reply`: Halo's
 //!   response and error shapes.
@@ -35,9 +38,7 @@
 //! Everything is behind `std::sync::Mutex`es that are never held across an `.await`.
 
 mod auth;
-mod clock;
 mod config;
-mod counters;
 mod faults;
 mod limiter;
 mod lookups;
@@ -46,39 +47,78 @@ mod reply;
 mod routes;
 mod seed;
 pub mod seed_ids;
-mod server;
 mod state;
 mod tickets;
 
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use anyhow::Context as _;
 use serde_json::{json, Value};
-use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
 
+pub use crate::counters::ReceivedRequest;
 pub use config::{MockConfig, RateLimit};
-pub use counters::ReceivedRequest;
 pub use faults::{Fault, FaultRule, FaultTrigger, ParseFaultError};
 
-use crate::expect::{Expectations, Times};
-use server::{lock, Shared};
+use crate::clock;
+use crate::lock;
+use crate::server::{self as http_server, MockServer, Psa, RawRequest};
 use state::{int_of, str_of, Actor};
 
-/// A running mock Halo server. Dropping it (or [`MockHalo::shutdown`]) stops the server and
-/// every open connection.
+/// The Halo state shared by the server's connection tasks and the [`MockHalo`] handle.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub config: MockConfig,
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    pub store: Mutex<state::Store>,
+    pub tokens: Mutex<auth::Tokens>,
+}
+
+impl Psa for Shared {
+    const LOG_NAME: &'static str = "mock_halo";
+
+    fn endpoint_key(method: &str, path: &str) -> String {
+        http_server::endpoint_key(method, path)
+    }
+
+    fn dispatch(&self, req: &RawRequest) -> reply::Reply {
+        routes::dispatch(self, req)
+    }
+
+    fn fault_reply(&self, fault: &Fault) -> Option<reply::Reply> {
+        faults::canned_reply(fault)
+    }
+
+    fn rate_limited(&self, limit: &RateLimit) -> reply::Reply {
+        limiter::rate_limited_reply(limit)
+    }
+}
+
+/// A running mock Halo server. Dropping it (or [`MockServer::shutdown`]) stops the server and
+/// every open connection, and checks the expectations.
+///
+/// It dereferences to [`MockServer`]: [`count`](MockServer::count),
+/// [`expect`](MockServer::expect), [`add_fault`](MockServer::add_fault),
+/// [`received`](MockServer::received), [`base_url`](MockServer::base_url) and the rest.
+/// The API is at `<base_url>/api`, the token endpoint at `<base_url>/auth/token` (and
+/// `<base_url>/token`).
 #[derive(Debug)]
 pub struct MockHalo {
     shared: Arc<Shared>,
-    addr: SocketAddr,
-    task: Option<JoinHandle<()>>,
-    expectations: Expectations,
+    server: MockServer,
+}
+
+impl Deref for MockHalo {
+    type Target = MockServer;
+
+    fn deref(&self) -> &MockServer {
+        &self.server
+    }
 }
 
 impl MockHalo {
@@ -89,41 +129,21 @@ impl MockHalo {
 
     /// Starts a server on `addr` (port 0 = a free port). Must be called inside a Tokio runtime.
     pub async fn start_on(addr: SocketAddr, config: MockConfig) -> anyhow::Result<MockHalo> {
-        let listener = TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("mock Halo: cannot bind {addr}"))?;
-        let mut addr = listener.local_addr()?;
-        // A wildcard bind is reached through loopback.
-        if addr.ip().is_unspecified() {
-            addr.set_ip(match addr.ip() {
-                IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
-                IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
-            });
-        }
+        let (listener, addr) = http_server::bind(addr, "mock Halo").await?;
+        let (seed, rate_limit) = (config.seed, config.rate_limit);
         let shared = Arc::new(Shared {
             base_url: format!("http://{addr}"),
             store: Mutex::new(seed::build(&config)),
             tokens: Mutex::new(auth::Tokens::new(config.seed)),
-            counters: counters::Counters::default(),
-            faults: Mutex::new(faults::FaultSet::new(config.seed)),
-            limiter: config
-                .rate_limit
-                .map(|l| Mutex::new(limiter::Limiter::new(l))),
             config,
         });
-        let task = tokio::spawn(server::serve(listener, shared.clone()));
-        Ok(MockHalo {
-            shared,
-            addr,
-            task: Some(task),
-            expectations: Expectations::default(),
-        })
+        let server = MockServer::spawn(listener, addr, shared.clone(), seed, rate_limit);
+        Ok(MockHalo { shared, server })
     }
 
-    /// `http://127.0.0.1:PORT` (no trailing slash). The API is at `<base_url>/api`, the token
-    /// endpoint at `<base_url>/auth/token` (and `<base_url>/token`).
-    pub fn base_url(&self) -> String {
-        self.shared.base_url.clone()
+    /// Stops the server and waits until its tasks (and open connections) are gone.
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
     }
 
     /// Connector settings for this mock: its URL and credentials only, as an admin pasting the
@@ -137,47 +157,9 @@ impl MockHalo {
         ]
     }
 
-    /// The address the server listens on.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
     /// The configuration it was started with.
     pub fn config(&self) -> &MockConfig {
         &self.shared.config
-    }
-
-    /// Requests seen under an endpoint key: `"<METHOD> <lowercased path with numeric (and GUID)
-    /// segments replaced by {id}>"`, e.g. `"POST /auth/token"`, `"GET /api/client"`,
-    /// `"GET /api/tickets/{id}"`, `"POST /api/actions"`, `"GET /api/authinfo"`,
-    /// `"GET /api/agent/me"`. Every request counts, including rejected and faulted ones.
-    pub fn count(&self, key: &str) -> u64 {
-        self.shared.counters.count(key)
-    }
-
-    /// All counts by endpoint key.
-    pub fn counts(&self) -> BTreeMap<String, u64> {
-        self.shared.counters.counts()
-    }
-
-    /// Requests seen in total (since start or [`MockHalo::reset_counts`]).
-    pub fn total_requests(&self) -> u64 {
-        self.shared.counters.total()
-    }
-
-    /// Zeroes all counts (the [`MockHalo::received`] log is kept).
-    pub fn reset_counts(&self) {
-        self.shared.counters.reset();
-    }
-
-    /// Every request received, oldest first (the last 100 000).
-    pub fn received(&self) -> Vec<ReceivedRequest> {
-        self.shared.counters.received()
-    }
-
-    /// Empties the [`MockHalo::received`] log.
-    pub fn clear_received(&self) {
-        self.shared.counters.clear_received();
     }
 
     /// Makes every token issued so far answer 401 (tokens issued later work).
@@ -354,71 +336,6 @@ impl MockHalo {
                 s.insert("name".into(), json!(name));
             }
             _ => panic!("rename_status: status {status_id} does not exist"),
-        }
-    }
-
-    // ---- expectations -----------------------------------------------------------------
-
-    /// Expects `times` requests under the endpoint key `key` (as in [`MockHalo::count`]) from
-    /// now on: a number (`1`), or a range (`1..=3`, `2..`). Checked by [`MockHalo::verify`]
-    /// and when the mock is dropped, which then fails the test with every unmet expectation.
-    pub fn expect(&self, key: &str, times: impl Into<Times>) {
-        self.expectations.add(key, times.into(), self.count(key));
-    }
-
-    /// Checks the expectations now: `Err` lists each unmet one (expected vs received).
-    pub fn verify(&self) -> Result<(), String> {
-        self.expectations.check(|key| self.count(key))
-    }
-
-    /// Forgets every expectation (a test that checked them itself).
-    pub fn clear_expectations(&self) {
-        self.expectations.clear();
-    }
-
-    // ---- fault injection -----------------------------------------------------------------
-
-    /// Adds a fault rule (rules are checked in the order added; see [`FaultRule`]).
-    pub fn add_fault(&self, rule: FaultRule) {
-        lock(&self.shared.faults).add(rule);
-    }
-
-    /// Removes every fault rule (the count of [`MockHalo::faults_fired`] is kept).
-    pub fn clear_faults(&self) {
-        lock(&self.shared.faults).clear();
-    }
-
-    /// Faults actually injected since start (by every rule, including cleared ones): a test
-    /// proves with it that the fault it set up really hit a request.
-    pub fn faults_fired(&self) -> u64 {
-        lock(&self.shared.faults).fired_total()
-    }
-
-    /// The active fault rules, in the order added, each with the number of faults it injected
-    /// (a request hit by several rules gets the first one's fault, counted for that rule only).
-    pub fn faults_fired_by_rule(&self) -> Vec<(FaultRule, u64)> {
-        lock(&self.shared.faults).fired_by_rule()
-    }
-
-    /// Stops the server and waits until its tasks (and open connections) are gone.
-    pub async fn shutdown(mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for MockHalo {
-    fn drop(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
-        // A test that is already failing keeps its own message.
-        if !std::thread::panicking() {
-            if let Err(report) = self.verify() {
-                panic!("{report}");
-            }
         }
     }
 }

@@ -1,39 +1,13 @@
-//! Query-string parameters (case-insensitive names, as ASP.NET binds them), paging and ordering.
+//! Halo's typed query parameters (ASP.NET's 400s), paging and ordering.
 
 use serde_json::{json, Map, Value};
 
+use crate::query::compare_values;
+pub(crate) use crate::query::Query;
+
 use super::reply::Reply;
 
-/// Decoded query parameters; names are lowercased, the last occurrence wins.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct Query {
-    pairs: Vec<(String, String)>,
-}
-
 impl Query {
-    /// Parses a raw query string (without `?`).
-    pub fn parse(raw: &str) -> Query {
-        Query {
-            pairs: url::form_urlencoded::parse(raw.as_bytes())
-                .map(|(k, v)| (k.to_ascii_lowercase(), v.into_owned()))
-                .collect(),
-        }
-    }
-
-    /// The raw value of `name` (lowercase), if present.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// A non-empty trimmed value.
-    pub fn text(&self, name: &str) -> Option<&str> {
-        self.get(name).map(str::trim).filter(|v| !v.is_empty())
-    }
-
     /// A boolean parameter (`true`/`false`/`1`/`0`); empty means absent; anything else is a 400.
     pub fn bool(&self, name: &str) -> Result<Option<bool>, Reply> {
         match self.text(name) {
@@ -165,18 +139,7 @@ pub(crate) fn order(items: &mut [Value], q: &Query, default_field: &str) -> Resu
 }
 
 fn compare_field(a: &Value, b: &Value, field: &str) -> std::cmp::Ordering {
-    use std::cmp::Ordering;
-    match (a.get(field), b.get(field)) {
-        (Some(Value::Number(x)), Some(Value::Number(y))) => x
-            .as_f64()
-            .partial_cmp(&y.as_f64())
-            .unwrap_or(Ordering::Equal),
-        (Some(Value::String(x)), Some(Value::String(y))) => x.to_lowercase().cmp(&y.to_lowercase()),
-        (Some(Value::Bool(x)), Some(Value::Bool(y))) => x.cmp(y),
-        (Some(_), None) => Ordering::Less,
-        (None, Some(_)) => Ordering::Greater,
-        _ => Ordering::Equal,
-    }
+    compare_values(a.get(field), b.get(field))
 }
 
 #[cfg(test)]

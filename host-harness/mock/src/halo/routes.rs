@@ -7,8 +7,9 @@ use super::auth::{self, Need};
 use super::lookups;
 use super::query::Query;
 use super::reply::{HandlerResult, Reply};
-use super::server::Shared;
 use super::tickets;
+use super::Shared;
+use crate::server::RawRequest;
 
 /// A fully read request.
 #[derive(Debug)]
@@ -24,63 +25,22 @@ pub(crate) struct Request {
 }
 
 impl Request {
-    /// Builds a request from its parts.
-    pub fn new(
-        method: Method,
-        path: &str,
-        raw_query: &str,
-        headers: HeaderMap,
-        body: Bytes,
-    ) -> Request {
+    /// Parses a request as read by the server.
+    pub fn new(raw: &RawRequest) -> Request {
+        let path = raw.path.as_str();
         Request {
-            method,
+            method: raw.method.clone(),
             path: path.to_string(),
             segments: path
                 .split('/')
                 .filter(|s| !s.is_empty())
                 .map(str::to_ascii_lowercase)
                 .collect(),
-            query: Query::parse(raw_query),
-            headers,
-            body,
+            query: Query::parse(&raw.query),
+            headers: raw.headers.clone(),
+            body: raw.body.clone(),
         }
     }
-
-    /// The endpoint key this request is counted under.
-    pub fn key(&self) -> String {
-        endpoint_key(self.method.as_str(), &self.path)
-    }
-}
-
-/// `"<METHOD> <lowercased path, numeric and GUID segments replaced by {id}>"`, without a trailing
-/// slash, e.g. `GET /api/tickets/{id}`.
-pub(crate) fn endpoint_key(method: &str, path: &str) -> String {
-    let path = path.split('?').next().unwrap_or_default();
-    let segments: Vec<String> = path
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            if is_id_segment(s) {
-                "{id}".to_string()
-            } else {
-                s.to_ascii_lowercase()
-            }
-        })
-        .collect();
-    format!("{} /{}", method.to_ascii_uppercase(), segments.join("/"))
-}
-
-fn is_id_segment(s: &str) -> bool {
-    let digits = s.strip_prefix('-').unwrap_or(s);
-    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())) || is_guid(s)
-}
-
-fn is_guid(s: &str) -> bool {
-    s.len() == 36
-        && s.bytes().enumerate().all(|(i, b)| match i {
-            8 | 13 | 18 | 23 => b == b'-',
-            _ => b.is_ascii_hexdigit(),
-        })
 }
 
 /// The `/api` resources the mock serves.
@@ -134,7 +94,8 @@ impl Entity {
 }
 
 /// Answers a request (after counting, rate limiting and faults).
-pub(crate) fn dispatch(shared: &Shared, req: &Request) -> Reply {
+pub(crate) fn dispatch(shared: &Shared, raw: &RawRequest) -> Reply {
+    let req = &Request::new(raw);
     match route(shared, req) {
         Ok(r) | Err(r) => r,
     }
@@ -194,25 +155,5 @@ fn api(shared: &Shared, req: &Request, entity: Entity, rest: &[&str]) -> Handler
             }
         }
         _ => Err(Reply::no_route(&req.path)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn endpoint_keys() {
-        assert_eq!(endpoint_key("post", "/auth/token"), "POST /auth/token");
-        assert_eq!(
-            endpoint_key("GET", "/api/Tickets/123/"),
-            "GET /api/tickets/{id}"
-        );
-        assert_eq!(endpoint_key("GET", "/API/Agent/me"), "GET /api/agent/me");
-        assert_eq!(
-            endpoint_key("GET", "/api/Priority/5c1e0001-0001-4a7b-9c2d-0000000003e9"),
-            "GET /api/priority/{id}"
-        );
-        assert_eq!(endpoint_key("GET", "/"), "GET /");
     }
 }

@@ -7,10 +7,11 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 
-use super::clock;
 use super::config::MockConfig;
 use super::seed_ids as ids;
 use super::state::{int_of, new_client, str_of, Actor, Store};
+use crate::clock;
+use crate::names::{pick, slug, CompanyNames};
 
 /// Builds the initial database of a mock instance.
 pub(crate) fn build(config: &MockConfig) -> Store {
@@ -458,88 +459,6 @@ fn insert_user(
     );
 }
 
-const ADJECTIVES: &[&str] = &[
-    "Blue",
-    "Bright",
-    "Northern",
-    "Silver",
-    "Rapid",
-    "Golden",
-    "Summit",
-    "Coastal",
-    "Granite",
-    "Evergreen",
-    "Crimson",
-    "Harbour",
-    "Pioneer",
-    "Quantum",
-    "Red",
-    "Royal",
-    "Sterling",
-    "Urban",
-    "Valley",
-    "Western",
-    "Maple",
-    "Oak",
-    "Iron",
-    "Crystal",
-    "Alpine",
-    "Prairie",
-    "Lakeside",
-    "Highland",
-    "Sunrise",
-    "Cedar",
-];
-const NOUNS: &[&str] = &[
-    "Logistics",
-    "Dental",
-    "Accounting",
-    "Engineering",
-    "Bakery",
-    "Consulting",
-    "Motors",
-    "Architects",
-    "Legal",
-    "Pharmacy",
-    "Foods",
-    "Freight",
-    "Studios",
-    "Clinic",
-    "Builders",
-    "Analytics",
-    "Hotels",
-    "Print",
-    "Security",
-    "Robotics",
-    "Textiles",
-    "Energy",
-    "Outfitters",
-    "Labs",
-    "Travel",
-    "Insurance",
-    "Media",
-    "Farms",
-    "Marine",
-    "Software",
-];
-const SUFFIXES: &[&str] = &[
-    "Ltd", "Limited", "Inc.", "LLC", "GmbH", "Group", "& Co", "PLC", "Partners", "Pty Ltd",
-];
-/// Names that stress URL encoding, escaping and Unicode handling.
-const TRICKY: &[&str] = &[
-    "A1 Computers (UK) Ltd",
-    "Ærø IT ApS",
-    "Déjà Vu Café SARL",
-    "株式会社サンプル",
-    "100% Uptime & Co",
-    "Plus+Minus Ltd",
-    "Hash#Tag Media",
-    "Question? Marks LLC",
-    "Slash/Dot Networks",
-    "Quote \"Marks\" Inc",
-    "Back\\slash Systems",
-    "The Extraordinarily Long Named International Holding Company for Regional Facilities Management and Maintenance Services Ltd",
-];
 const FIRST_NAMES: &[&str] = &[
     "Olivia", "Liam", "Emma", "Noah", "Ava", "Oliver", "Sophia", "Elijah", "Mia", "James",
     "Amelia", "Lucas", "Zoë", "Mateo", "Aisha", "Ravi", "Mei", "Tomás", "Fatima", "Sean",
@@ -561,42 +480,10 @@ const CITIES: &[&str] = &[
     "Remote Office",
 ];
 
-fn pick<'a>(rng: &mut StdRng, list: &[&'a str]) -> &'a str {
-    list[rng.random_range(0..list.len())]
-}
-
-fn slug(name: &str) -> String {
-    name.chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect::<String>()
-        .to_ascii_lowercase()
-}
-
 fn generated_clients(s: &mut Store, rng: &mut StdRng, count: usize, next_user: &mut i64) {
-    let mut used: std::collections::HashSet<String> = ids::WELL_KNOWN_CLIENTS
-        .iter()
-        .map(|n| n.to_string())
-        .collect();
-    let mut tricky = TRICKY.iter();
-    for i in 0..count {
-        let name = match (i % 23 == 5).then(|| tricky.next()).flatten() {
-            Some(t) => t.to_string(),
-            None => loop {
-                let n = format!(
-                    "{} {} {}",
-                    pick(rng, ADJECTIVES),
-                    pick(rng, NOUNS),
-                    pick(rng, SUFFIXES)
-                );
-                if !used.contains(&n) {
-                    break n;
-                }
-                if used.len() > ADJECTIVES.len() * NOUNS.len() * SUFFIXES.len() / 2 {
-                    break format!("{n} {i}");
-                }
-            },
-        };
-        used.insert(name.clone());
+    let mut names = CompanyNames::new(&ids::WELL_KNOWN_CLIENTS);
+    for _ in 0..count {
+        let name = names.next(rng);
         let id = s.next_client_id;
         s.next_client_id += 1;
         let domain = {

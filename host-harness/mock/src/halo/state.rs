@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
-use super::clock;
 use super::reply::Reply;
 use super::seed_ids as ids;
+use crate::clock;
 
 /// A JSON object.
 pub(crate) type Obj = Map<String, Value>;

@@ -5,8 +5,9 @@ use serde_json::{json, Value};
 use super::query::{order, Paging};
 use super::reply::{HandlerResult, Reply};
 use super::routes::{Entity, Request};
-use super::server::{lock, Shared};
 use super::state::{bool_of, int_of, str_of, Actor, Obj};
+use super::Shared;
+use crate::lock;
 
 /// `GET /api/Tickets` and `GET /api/Actions?ticket_id=`.
 pub(crate) fn list(shared: &Shared, req: &Request, entity: Entity) -> HandlerResult {

@@ -3,12 +3,12 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
 
-use super::server::lock;
+use crate::lock;
 
 /// Oldest entries are dropped beyond this many logged requests (bounds memory in long CLI runs).
 const MAX_LOGGED: usize = 100_000;
 
-/// One request as the mock received it (see [`MockHalo::received`](super::MockHalo::received)).
+/// One request as the mock received it (see [`MockHalo::received`](crate::MockServer::received)).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceivedRequest {
     /// HTTP method, e.g. `POST`.
