@@ -1,6 +1,10 @@
 //! The soak: many alerts through the connector while the mock HaloPSA injects faults at random,
 //! then a count against the mock's own state — every alert must be exactly one ticket or a
-//! reported failure: **0 lost, 0 duplicated**.
+//! reported failure: **0 lost, 0 duplicated**, no occurrence recorded twice on a ticket (the
+//! connector's `[alert-sync occurrence=N occurrence-id=…]` markers in the ticket's details and
+//! notes) and none the platform was told about missing, and no more reported failures than the
+//! run allows ([`SoakConfig::allowed_failures`], 0 by default): a connector whose every call
+//! fails does not pass.
 //!
 //! The soak plays a platform: `concurrency` sessions share the alerts; an alert whose
 //! `sync-alert` fails is retried (without a link, as a platform that never got one would) up to
@@ -33,6 +37,8 @@ pub struct SoakConfig {
     pub concurrency: usize,
     /// How often the soak (as the platform) tries one alert before reporting it failed.
     pub host_attempts: u32,
+    /// Alerts that may end as reported failures (every try failed) in a passing run.
+    pub allowed_failures: usize,
 }
 
 impl Default for SoakConfig {
@@ -44,6 +50,7 @@ impl Default for SoakConfig {
             seed: 7,
             concurrency: 16,
             host_attempts: 3,
+            allowed_failures: 0,
         }
     }
 }
@@ -65,6 +72,17 @@ pub struct SoakReport {
     pub lost: usize,
     /// Alert keys carried by more than one ticket.
     pub duplicated: usize,
+    /// Occurrences recorded more than once on one ticket (the same occurrence id in two
+    /// markers of its details and notes), counting each extra record.
+    pub duplicate_occurrences: usize,
+    /// Occurrences the platform got a success for whose marker is not on the linked ticket.
+    pub missing_occurrences: usize,
+    /// Second occurrences reported as failed (the first one's link stays valid).
+    pub second_occurrence_failures: usize,
+    /// Reported failures the run allowed ([`SoakConfig::allowed_failures`]).
+    pub allowed_failures: usize,
+    /// Faults the mock actually injected.
+    pub faults_injected: u64,
     /// Tickets in Halo carrying a soak alert key.
     pub tickets: usize,
     /// Requests the mock served.
@@ -78,9 +96,62 @@ pub struct SoakReport {
 }
 
 impl SoakReport {
-    /// 0 lost and 0 duplicated.
+    /// 0 lost, 0 duplicated, no occurrence recorded twice or missing, every alert accounted for
+    /// (a ticket link or a reported failure, the tickets in Halo matching), and no more
+    /// reported failures than allowed — so a run where nothing succeeded fails.
     pub fn passed(&self) -> bool {
-        self.lost == 0 && self.duplicated == 0
+        self.problems().is_empty()
+    }
+
+    /// Why the run did not pass, one line each (empty when it passed).
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let mut check = |ok: bool, what: String| {
+            if !ok {
+                problems.push(what);
+            }
+        };
+        check(self.lost == 0, format!("{} alerts lost", self.lost));
+        check(
+            self.duplicated == 0,
+            format!("{} alerts with more than one ticket", self.duplicated),
+        );
+        check(
+            self.duplicate_occurrences == 0,
+            format!(
+                "{} occurrences recorded twice on a ticket",
+                self.duplicate_occurrences
+            ),
+        );
+        check(
+            self.missing_occurrences == 0,
+            format!(
+                "{} occurrences reported as synced are not on their ticket",
+                self.missing_occurrences
+            ),
+        );
+        check(
+            self.succeeded + self.reported_failures == self.alerts,
+            format!(
+                "{} succeeded + {} failed != {} alerts",
+                self.succeeded, self.reported_failures, self.alerts
+            ),
+        );
+        check(
+            self.tickets == self.succeeded + self.failures_with_ticket,
+            format!(
+                "{} tickets in Halo != {} succeeded + {} failures that left a ticket",
+                self.tickets, self.succeeded, self.failures_with_ticket
+            ),
+        );
+        check(
+            self.reported_failures + self.second_occurrence_failures <= self.allowed_failures,
+            format!(
+                "{} alerts and {} second occurrences failed, {} allowed",
+                self.reported_failures, self.second_occurrence_failures, self.allowed_failures
+            ),
+        );
+        problems
     }
 }
 
@@ -160,9 +231,12 @@ fn alert(n: usize, occurrence: u32) -> SyncRequest {
 }
 
 /// What the workers record.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Tally {
     links: HashMap<usize, String>,
+    /// Per alert, the occurrences that synced (the platform got a ticket back).
+    synced: HashMap<usize, Vec<u32>>,
+    second_failed: usize,
     failed: Vec<usize>,
     sync_calls: usize,
     sessions_replaced: usize,
@@ -218,40 +292,31 @@ pub async fn run_soak(config: SoakConfig) -> anyhow::Result<SoakReport> {
 
     mock.clear_faults();
     let tally = std::mem::take(&mut *tally.lock().expect("tally"));
-    let mut by_key: HashMap<String, Vec<String>> = HashMap::new();
-    for ticket in mock.tickets() {
-        if let Some(reference) = ticket["supplier_reference"].as_str() {
-            if let Some(k) = reference.strip_prefix("psa-connector#") {
-                by_key
-                    .entry(k.to_string())
-                    .or_default()
-                    .push(ticket["id"].to_string());
-            }
-        }
-    }
-    let mut report = SoakReport {
-        alerts: config.alerts,
-        sync_calls: tally.sync_calls,
-        succeeded: tally.links.len(),
-        reported_failures: tally.failed.len(),
-        tickets: by_key.values().map(Vec::len).sum(),
-        requests: mock.total_requests(),
-        sessions_replaced: tally.sessions_replaced,
-        errors: tally.errors,
-        ..SoakReport::default()
-    };
-    for n in 0..config.alerts {
-        let tickets = by_key.get(&key(n)).map(Vec::as_slice).unwrap_or(&[]);
-        if tickets.len() > 1 {
-            report.duplicated += 1;
-        }
-        match tally.links.get(&n) {
-            Some(link) if !tickets.contains(link) => report.lost += 1,
-            Some(_) => {}
-            None if !tickets.is_empty() => report.failures_with_ticket += 1,
-            None => {}
-        }
-    }
+    let tickets: Vec<SoakTicket> = mock
+        .tickets()
+        .into_iter()
+        .filter_map(|ticket| {
+            let key = ticket["supplier_reference"]
+                .as_str()?
+                .strip_prefix("psa-connector#")?
+                .to_string();
+            let id = ticket["id"].as_i64()?;
+            let mut texts = vec![ticket["details"].as_str().unwrap_or_default().to_string()];
+            texts.extend(
+                mock.actions(id)
+                    .iter()
+                    .filter_map(|a| a["note"].as_str().map(str::to_string)),
+            );
+            Some(SoakTicket {
+                id: id.to_string(),
+                key,
+                texts,
+            })
+        })
+        .collect();
+    let mut report = evaluate(config.alerts, config.allowed_failures, tally, &tickets);
+    report.requests = mock.total_requests();
+    report.faults_injected = mock.faults_fired();
     report.elapsed = started.elapsed();
     mock.shutdown().await;
     Ok(report)
@@ -320,6 +385,7 @@ async fn worker(
             match linked {
                 Some(link) => {
                     tally.links.insert(n, link);
+                    tally.synced.entry(n).or_default().push(occurrence);
                 }
                 None if occurrence == 1 => {
                     tally.failed.push(n);
@@ -327,6 +393,7 @@ async fn worker(
                 }
                 // A failed second occurrence is reported, the first one's link stays valid.
                 None => {
+                    tally.second_failed += 1;
                     *tally
                         .errors
                         .entry("second occurrence failed".into())
@@ -334,5 +401,191 @@ async fn worker(
                 }
             }
         }
+    }
+}
+
+/// A ticket in Halo carrying a soak alert key, with the texts the connector writes markers in.
+#[derive(Debug, Clone)]
+struct SoakTicket {
+    id: String,
+    key: String,
+    /// The ticket's details, then each action's note.
+    texts: Vec<String>,
+}
+
+/// The occurrence ids recorded in `[alert-sync occurrence=N occurrence-id=ID]` marker lines, one
+/// entry per marker (the occurrence number stands in for a missing id).
+fn recorded_occurrences(texts: &[String]) -> Vec<String> {
+    texts
+        .iter()
+        .flat_map(|text| text.lines())
+        .filter_map(|line| line.trim().strip_prefix("[alert-sync"))
+        .map(|rest| {
+            let rest = rest.trim_end_matches(']');
+            let part = |name: &str| {
+                rest.split_whitespace()
+                    .find_map(|p| p.strip_prefix(name))
+                    .map(str::to_string)
+            };
+            part("occurrence-id=")
+                .or_else(|| part("occurrence=").map(|n| format!("#{n}")))
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Checks what the platform recorded against the tickets in Halo.
+fn evaluate(
+    alerts: usize,
+    allowed_failures: usize,
+    tally: Tally,
+    tickets: &[SoakTicket],
+) -> SoakReport {
+    let mut by_key: HashMap<&str, Vec<&SoakTicket>> = HashMap::new();
+    for ticket in tickets {
+        by_key.entry(ticket.key.as_str()).or_default().push(ticket);
+    }
+    let mut report = SoakReport {
+        alerts,
+        sync_calls: tally.sync_calls,
+        succeeded: tally.links.len(),
+        reported_failures: tally.failed.len(),
+        second_occurrence_failures: tally.second_failed,
+        allowed_failures,
+        tickets: tickets.len(),
+        sessions_replaced: tally.sessions_replaced,
+        errors: tally.errors,
+        ..SoakReport::default()
+    };
+    for ticket in tickets {
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for id in recorded_occurrences(&ticket.texts) {
+            *seen.entry(id).or_default() += 1;
+        }
+        report.duplicate_occurrences += seen.values().map(|n| n - 1).sum::<usize>();
+    }
+    for n in 0..alerts {
+        let found = by_key
+            .get(key(n).as_str())
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        if found.len() > 1 {
+            report.duplicated += 1;
+        }
+        match tally.links.get(&n) {
+            Some(link) => match found.iter().find(|t| t.id == *link) {
+                None => report.lost += 1,
+                Some(ticket) => {
+                    let recorded = recorded_occurrences(&ticket.texts);
+                    for occurrence in tally.synced.get(&n).into_iter().flatten() {
+                        if !recorded.contains(&format!("occ-{occurrence}")) {
+                            report.missing_occurrences += 1;
+                        }
+                    }
+                }
+            },
+            None if !found.is_empty() => report.failures_with_ticket += 1,
+            None => {}
+        }
+    }
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ticket(id: i64, n: usize, texts: &[&str]) -> SoakTicket {
+        SoakTicket {
+            id: id.to_string(),
+            key: key(n),
+            texts: texts.iter().map(|t| t.to_string()).collect(),
+        }
+    }
+
+    const OCC1: &str = "Generated.\n\n[alert-sync occurrence=1 occurrence-id=occ-1]";
+    const OCC2: &str = "Alert repeated.\n\n[alert-sync occurrence=2 occurrence-id=occ-2]";
+
+    fn synced(links: &[(usize, i64, &[u32])]) -> Tally {
+        let mut tally = Tally::default();
+        for (n, id, occurrences) in links {
+            tally.links.insert(*n, id.to_string());
+            tally.synced.insert(*n, occurrences.to_vec());
+        }
+        tally
+    }
+
+    #[test]
+    fn a_run_where_every_call_failed_does_not_pass() {
+        let tally = Tally {
+            failed: (0..3).collect(),
+            errors: [("remote".to_string(), 9)].into(),
+            ..Tally::default()
+        };
+        let report = evaluate(3, 0, tally, &[]);
+        // 0 lost and 0 duplicated, and yet nothing worked.
+        assert_eq!((report.lost, report.duplicated), (0, 0));
+        assert!(!report.passed(), "{report:?}");
+        assert!(
+            report.problems()[0].contains("3 alerts and 0 second occurrences failed, 0 allowed"),
+            "{:?}",
+            report.problems()
+        );
+        // Unless the run states it allows that many failures.
+        let tally = Tally {
+            failed: (0..3).collect(),
+            ..Tally::default()
+        };
+        assert!(evaluate(3, 3, tally, &[]).passed());
+    }
+
+    #[test]
+    fn every_alert_one_ticket_with_each_occurrence_once_passes() {
+        let tickets = [ticket(10, 0, &[OCC1, OCC2]), ticket(11, 1, &[OCC1])];
+        let report = evaluate(2, 0, synced(&[(0, 10, &[1, 2]), (1, 11, &[1])]), &tickets);
+        assert!(report.passed(), "{:?}", report.problems());
+        assert_eq!((report.succeeded, report.tickets), (2, 2));
+    }
+
+    #[test]
+    fn an_occurrence_noted_twice_is_a_duplicate() {
+        // The second occurrence's note was written twice (its answer lost, then re-sent).
+        let renumbered = "Alert repeated.\n\n[alert-sync occurrence=3 occurrence-id=occ-2]";
+        let tickets = [ticket(10, 0, &[OCC1, OCC2, renumbered])];
+        let report = evaluate(1, 0, synced(&[(0, 10, &[1, 2])]), &tickets);
+        assert_eq!(report.duplicate_occurrences, 1);
+        assert!(!report.passed());
+    }
+
+    #[test]
+    fn lost_missing_and_duplicated_alerts_are_counted() {
+        // Alert 0 linked to a ticket Halo does not have; alert 1 has two tickets; alert 2's
+        // second occurrence was reported synced but is not on its ticket.
+        let tickets = [
+            ticket(11, 1, &[OCC1]),
+            ticket(12, 1, &[OCC1]),
+            ticket(13, 2, &[OCC1]),
+        ];
+        let tally = synced(&[(0, 99, &[1]), (1, 11, &[1]), (2, 13, &[1, 2])]);
+        let report = evaluate(3, 0, tally, &tickets);
+        assert_eq!(
+            (
+                report.lost,
+                report.duplicated,
+                report.missing_occurrences,
+                report.duplicate_occurrences
+            ),
+            (1, 1, 1, 0)
+        );
+        assert_eq!(report.problems().len(), 3, "{:?}", report.problems());
+    }
+
+    #[test]
+    fn markers_are_read_like_the_connector_writes_them() {
+        let texts = [
+            "details\n\n[alert-sync occurrence=1 occurrence-id=a]".to_string(),
+            "note\n[alert-sync occurrence=2]\nnot a marker [alert-sync occurrence=5]".to_string(),
+        ];
+        assert_eq!(recorded_occurrences(&texts), ["a", "#2"]);
     }
 }

@@ -24,6 +24,12 @@ pub struct SoakArgs {
     /// Sessions working in parallel.
     #[arg(long, default_value_t = 16)]
     pub concurrency: usize,
+    /// How often the platform tries one alert before reporting it failed.
+    #[arg(long, default_value_t = 3)]
+    pub attempts: u32,
+    /// Alerts (and second occurrences) that may end as reported failures in a passing run.
+    #[arg(long, default_value_t = 0)]
+    pub allowed_failures: usize,
     /// The connector component (.wasm); default: the bundled HaloPSA connector.
     #[arg(long)]
     pub component: Option<PathBuf>,
@@ -70,7 +76,8 @@ pub(crate) async fn run(args: SoakArgs) -> ExitCode {
         fault_rate: args.fault_rate,
         seed: args.seed,
         concurrency: args.concurrency,
-        ..SoakConfig::default()
+        host_attempts: args.attempts,
+        allowed_failures: args.allowed_failures,
     };
     let report = match run_soak(config).await {
         Ok(report) => report,
@@ -90,21 +97,38 @@ pub(crate) async fn run(args: SoakArgs) -> ExitCode {
         "reported failures:    {} ({} left a ticket a later sync finds)",
         report.reported_failures, report.failures_with_ticket
     );
+    println!(
+        "second occurrences failed: {}",
+        report.second_occurrence_failures
+    );
     println!("tickets in Halo:      {}", report.tickets);
+    println!("faults injected:      {}", report.faults_injected);
     println!("sessions replaced:    {}", report.sessions_replaced);
     println!("LOST:                 {}", report.lost);
     println!("DUPLICATED:           {}", report.duplicated);
+    println!("OCCURRENCES TWICE:    {}", report.duplicate_occurrences);
+    println!("OCCURRENCES MISSING:  {}", report.missing_occurrences);
     if !report.errors.is_empty() {
-        println!("errors seen by the platform (each retried up to 3 times):");
+        println!(
+            "errors seen by the platform (each retried up to {} times):",
+            args.attempts
+        );
         for (kind, count) in &report.errors {
             println!("  {kind:<24} {count}");
         }
     }
     if report.passed() {
-        println!("PASS: every alert is exactly one ticket or a reported failure");
+        println!(
+            "PASS: every alert is exactly one ticket (at most {} reported failures allowed), \
+             every occurrence recorded once",
+            report.allowed_failures
+        );
         ExitCode::SUCCESS
     } else {
-        println!("FAIL: alerts were lost or duplicated");
+        println!("FAIL:");
+        for problem in report.problems() {
+            println!("  {problem}");
+        }
         ExitCode::from(crate::EXIT_CONNECTOR_ERROR)
     }
 }
