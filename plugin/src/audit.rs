@@ -17,6 +17,12 @@ impl Journal {
         self.exchanges.borrow_mut().clear();
     }
 
+    /// Exchanges held now (tests check that the journal stays bounded).
+    #[cfg(test)]
+    pub fn held(&self) -> usize {
+        self.exchanges.borrow().len()
+    }
+
     pub fn record(&self, exchange: HttpExchange) {
         self.exchanges.borrow_mut().push(exchange);
     }

@@ -92,6 +92,14 @@ pub struct HaloSession {
 }
 
 impl HaloSession {
+    /// Runs one operation. Every exported operation goes through here (see `lib.rs`), so each
+    /// starts a fresh audit journal: the journal holds one operation's requests, however long
+    /// the session lives and whether the operation reads or writes.
+    pub fn operation<T>(&self, op: impl FnOnce(&Self) -> T) -> T {
+        self.api.journal.begin();
+        op(self)
+    }
+
     /// Validates the settings; makes no request.
     pub fn open(
         pairs: &[(String, String)],

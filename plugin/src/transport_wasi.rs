@@ -32,11 +32,18 @@ fn failed(what: &str) -> impl Fn(()) -> TransportError + '_ {
 }
 
 fn send(request: &Request) -> Result<Response, TransportError> {
-    let header_list: Vec<(String, Vec<u8>)> = request
+    let mut header_list: Vec<(String, Vec<u8>)> = request
         .headers
         .iter()
+        .filter(|(name, _)| !name.eq_ignore_ascii_case("content-length"))
         .map(|(name, value)| (name.clone(), value.as_bytes().to_vec()))
         .collect();
+    // A known body goes out with its length, not chunked: servers and proxies that read only
+    // Content-Length (Python's http.server, some WAFs) would otherwise see an empty body. The
+    // host checks that exactly this many bytes are written.
+    if let Some(body) = &request.body {
+        header_list.push(("content-length".into(), body.len().to_string().into_bytes()));
+    }
     let headers = Fields::from_list(&header_list)
         .map_err(|e| TransportError::Failed(format!("invalid request header: {e:?}")))?;
     let outgoing = OutgoingRequest::new(headers);

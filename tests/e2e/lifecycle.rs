@@ -357,3 +357,68 @@ async fn the_profiles_close_status_counts_as_closed() {
         .await);
     assert_eq!(again.decision, SyncDecision::Reopened);
 }
+
+/// `ticket-states` and `resolve-alert` agree on "touched": a technician's note alone (no
+/// assignment) counts, and the read-back costs one list request plus one Actions read per
+/// ticket not already known touched by its assignment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ticket_states_agree_with_resolve_on_touched() {
+    let (mock, mut session) = start().await;
+    let profile = profile(SyncStrategy::TwoWay);
+    let mut links = Vec::new();
+    for key in ["agree/noted", "agree/untouched", "agree/assigned"] {
+        links.push(
+            ok(session
+                .sync_alert(&profile, &alert(key, Severity::Medium, None))
+                .await)
+            .ticket
+            .id,
+        );
+    }
+    let noted: i64 = links[0].parse().unwrap();
+    mock.technician_note(noted, "Checked with the user, leave it with me.");
+    assert!(
+        mock.ticket(noted).unwrap()["agent_id"]
+            .as_i64()
+            .unwrap_or(0)
+            <= 0,
+        "the note alone, no assignment"
+    );
+    mock.technician_assign(links[2].parse().unwrap());
+
+    mock.reset_counts();
+    let states = ok(session.ticket_states(&links).await);
+    let touched: Vec<bool> = states.iter().map(|s| s.touched_by_person).collect();
+    assert_eq!(touched, [true, false, true], "{states:?}");
+    assert_eq!(mock.count("GET /api/tickets"), 1, "{:?}", mock.counts());
+    assert_eq!(
+        mock.count("GET /api/actions"),
+        2,
+        "one Actions read per ticket not assigned to a person: {:?}",
+        mock.counts()
+    );
+    // Plus the agent lookup (who "this connector" is), once per session.
+    assert_eq!(mock.count("GET /api/agent/me"), 1, "{:?}", mock.counts());
+    assert_eq!(mock.total_requests(), 4, "{:?}", mock.counts());
+
+    // resolve-alert decides the same for each ticket.
+    for (key, state) in ["agree/noted", "agree/untouched", "agree/assigned"]
+        .iter()
+        .zip(&states)
+    {
+        let resolved = ok(session
+            .resolve_alert(
+                &profile,
+                &ResolveRequest {
+                    key: key.to_string(),
+                    link: Some(state.ticket_id.clone()),
+                },
+            )
+            .await);
+        let left_open_touched = resolved.decision == ResolveDecision::LeftOpenTouched;
+        assert_eq!(
+            left_open_touched, state.touched_by_person,
+            "{key}: {resolved:?} vs {state:?}"
+        );
+    }
+}

@@ -13,3 +13,4 @@ mod organizations;
 mod soak;
 mod tickets;
 mod validation;
+mod wire;

@@ -17,6 +17,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::audit::Journal;
+use crate::halo::auth::AuthSource;
 use crate::halo::errors::{halo_message, invalid_response, status_error, transport_error};
 use crate::http::{Method, Request, Response, Transport, TransportError};
 use crate::settings::Settings;
@@ -54,7 +55,8 @@ pub struct HaloApi {
     pub settings: Settings,
     transport: Box<dyn Transport>,
     pub(crate) token: RefCell<Option<Token>>,
-    pub(crate) token_endpoint: RefCell<Option<Url>>,
+    /// The token endpoint and how its authorisation server was found (see `halo::auth`).
+    pub(crate) token_endpoint: RefCell<Option<(Url, AuthSource)>>,
     pub journal: Journal,
 }
 

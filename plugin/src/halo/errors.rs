@@ -119,6 +119,23 @@ pub fn transport_error(endpoint: &str, error: &TransportError) -> ConnectorError
     }
 }
 
+/// A one-line rendering of an error, for report hints and error messages.
+pub fn short(error: &ConnectorError) -> String {
+    match error {
+        ConnectorError::PermissionDenied(m)
+        | ConnectorError::AuthFailed(m)
+        | ConnectorError::NotFound(m)
+        | ConnectorError::Transport(m)
+        | ConnectorError::Unsupported(m)
+        | ConnectorError::InvalidInput(m)
+        | ConnectorError::UnmappedTenant(m) => m.clone(),
+        ConnectorError::RateLimited(s) => format!("rate limited, retry after {s} s"),
+        ConnectorError::Remote(r) => format!("{} answered {}: {}", r.endpoint, r.status, r.message),
+        ConnectorError::InvalidResponse(r) => format!("{}: {}", r.endpoint, r.message),
+        ConnectorError::InvalidSettings(p) => p.message.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,6 @@ use crate::types::{AgentIdentity, ConnectionReport, ConnectorError, PermissionCh
 
 impl HaloSession {
     pub fn test_connection(&self) -> Result<ConnectionReport, ConnectorError> {
-        self.api.journal.begin();
         // Always a fresh token: the admin may just have fixed the application.
         self.api.token.replace(None);
         let token = self.api.token()?;
@@ -82,19 +81,5 @@ impl HaloSession {
     }
 }
 
-/// A one-line rendering of an error for report hints.
-pub fn short(error: &ConnectorError) -> String {
-    match error {
-        ConnectorError::PermissionDenied(m)
-        | ConnectorError::AuthFailed(m)
-        | ConnectorError::NotFound(m)
-        | ConnectorError::Transport(m)
-        | ConnectorError::Unsupported(m)
-        | ConnectorError::InvalidInput(m)
-        | ConnectorError::UnmappedTenant(m) => m.clone(),
-        ConnectorError::RateLimited(s) => format!("rate limited, retry after {s} s"),
-        ConnectorError::Remote(r) => format!("{} answered {}: {}", r.endpoint, r.status, r.message),
-        ConnectorError::InvalidResponse(r) => format!("{}: {}", r.endpoint, r.message),
-        ConnectorError::InvalidSettings(p) => p.message.clone(),
-    }
-}
+/// A one-line rendering of an error for report hints (lives with the other error mapping).
+pub use crate::halo::errors::short;

@@ -103,7 +103,6 @@ impl HaloSession {
         profile: &MappingProfile,
         request: &SyncRequest,
     ) -> Result<SyncOutcome, ConnectorError> {
-        self.api.journal.begin();
         let alert = &request.alert;
         if alert.key.trim().is_empty() {
             return Err(ConnectorError::InvalidInput(
@@ -273,7 +272,6 @@ impl HaloSession {
         profile: &MappingProfile,
         request: &ResolveRequest,
     ) -> Result<ResolveOutcome, ConnectorError> {
-        self.api.journal.begin();
         if request.key.trim().is_empty() {
             return Err(ConnectorError::InvalidInput(
                 "the alert key is empty".into(),
@@ -340,8 +338,7 @@ impl HaloSession {
                 vec![object("ticket", ticket.id)],
             );
         }
-        let actions = self.actions(ticket.id)?;
-        if let Some(who) = self.touched_by(&ticket, &actions)? {
+        if let Some(who) = self.touched_by(&ticket)? {
             let note = format!(
                 "Alert resolved upstream. Left open because {who} has worked on this ticket."
             );
@@ -407,7 +404,14 @@ impl HaloSession {
                 found.insert(ticket.id, ticket);
             }
         }
-        let me = self.my_agent_id()?;
+        // "Touched" exactly as resolve-alert decides it: the assignment (in the list), else one
+        // Actions read per ticket, since Halo reads actions one ticket at a time.
+        let mut touched = std::collections::HashMap::new();
+        for id in &unique {
+            if let Some(ticket) = found.get(id) {
+                touched.insert(*id, self.touched_by(ticket)?.is_some());
+            }
+        }
         parsed
             .iter()
             .map(|id| match found.get(id) {
@@ -429,8 +433,7 @@ impl HaloSession {
                         status_name: ticket.status_name,
                         closed: ticket.closed,
                         last_action_at: ticket.last_action_at,
-                        // In bulk only the assignment is visible; sync and resolve read actions too.
-                        touched_by_person: t.agent_id.is_some_and(|a| Some(a) != me),
+                        touched_by_person: touched.get(id).copied().unwrap_or(false),
                     })
                 }
             })
@@ -511,16 +514,16 @@ impl HaloSession {
             .map_err(|m| invalid_response("GET /api/Actions", m))
     }
 
-    /// Who (other than the connector's own agent) worked on the ticket, if anyone.
-    fn touched_by(
-        &self,
-        ticket: &HaloTicket,
-        actions: &[HaloAction],
-    ) -> Result<Option<String>, ConnectorError> {
+    /// Who (other than the connector's own agent) worked on the ticket, if anyone: a person
+    /// assigned, else the first action (note, status change...) by another agent. The one test
+    /// of "touched", for `resolve-alert` and `ticket-states`. Reads the ticket's actions (one
+    /// request) only when the assignment does not already answer.
+    fn touched_by(&self, ticket: &HaloTicket) -> Result<Option<String>, ConnectorError> {
         let me = self.my_agent_id()?;
         if let Some(agent) = ticket.agent_id.filter(|a| Some(*a) != me) {
             return Ok(Some(format!("agent {agent} (assigned)")));
         }
+        let actions = self.actions(ticket.id)?;
         Ok(actions
             .iter()
             .find(|a| {

@@ -64,7 +64,6 @@ impl HaloSession {
         profile: &MappingProfile,
         request: &TicketRequest,
     ) -> Result<TicketChange, ConnectorError> {
-        self.api.journal.begin();
         let nonce = RandomState::new().hash_one(now_unix());
         let reference = self.reference_for(&format!("ticket:{:x}{:08x}", now_unix(), nonce as u32));
         let created = self.create_halo_ticket(
@@ -290,7 +289,6 @@ impl HaloSession {
         id: &str,
         update: &TicketUpdate,
     ) -> Result<TicketChange, ConnectorError> {
-        self.api.journal.begin();
         let id = parse_id("ticket", id)?;
         let mut payload = Map::new();
         payload.insert("id".into(), json!(id));
@@ -353,7 +351,6 @@ impl HaloSession {
     }
 
     pub fn add_note(&self, id: &str, note: &Note) -> Result<NoteAdded, ConnectorError> {
-        self.api.journal.begin();
         let ticket_id = parse_id("ticket", id)?;
         let action_id = self.post_action(ticket_id, &note.text, note.private, None)?;
         let audit = self.api.journal.record_for(
@@ -379,7 +376,6 @@ impl HaloSession {
         id: &str,
         note: Option<&str>,
     ) -> Result<TicketChange, ConnectorError> {
-        self.api.journal.begin();
         let id = parse_id("ticket", id)?;
         let current = self
             .halo_ticket(id)?
