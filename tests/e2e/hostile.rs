@@ -23,8 +23,9 @@ use crate::common;
 const CALL_TIMEOUT: Duration = Duration::from_secs(3);
 /// Memory cap per instance of the strict host.
 const MEMORY_LIMIT: usize = 64 << 20;
-/// A generous bound for "the hostile call came back": not a speed target.
-const GENEROUS: Duration = Duration::from_secs(20);
+/// Only turns a containment failure (a hostile call that never comes back) into a test failure
+/// instead of a hung test binary; no assertion depends on how fast anything is.
+const HANG_GUARD: Duration = Duration::from_secs(120);
 /// Healthy rounds run at most this many times while one hostile call is in flight.
 const MAX_ROUNDS_DURING: usize = 10;
 
@@ -162,31 +163,39 @@ struct Contained {
     session: ConnectorSession,
     result: OpResult<ConnectionReport>,
     elapsed: Duration,
-    /// Healthy rounds completed while the hostile call was still running.
+    /// Healthy rounds that started after the hostile call started and completed before it came
+    /// back (by the monotonic clock both tasks read).
     rounds_during: usize,
 }
 
-/// Runs the hostile session's `test-connection` on its own task and, concurrently, healthy
-/// rounds until it comes back (at most [`MAX_ROUNDS_DURING`]). Fails the test if the hostile
-/// call does not come back within a generous bound.
+/// Runs the hostile session's `test-connection` on its own task and, once that call has
+/// started, healthy rounds back to back until it comes back (at most [`MAX_ROUNDS_DURING`]).
+/// Each round's start and end, and the hostile call's, are taken from the same monotonic clock,
+/// so "during" is an ordering, not a guess about speed.
 async fn beside(mut session: ConnectorSession, neighbours: &mut Neighbours) -> Contained {
+    let (started_tx, started_rx) = tokio::sync::oneshot::channel();
     let hostile = tokio::spawn(async move {
         let started = Instant::now();
+        let _ = started_tx.send(());
         let result = session.test_connection().await;
-        (session, result, started.elapsed())
+        (session, result, started, Instant::now())
     });
-    let mut rounds_during = 0;
-    while !hostile.is_finished() && rounds_during < MAX_ROUNDS_DURING {
+    started_rx.await.expect("the hostile task starts its call");
+    let mut rounds = Vec::new();
+    while !hostile.is_finished() && rounds.len() < MAX_ROUNDS_DURING {
+        let round_started = Instant::now();
         neighbours.round().await;
-        if !hostile.is_finished() {
-            rounds_during += 1;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        rounds.push((round_started, Instant::now()));
     }
-    let (session, result, elapsed) = tokio::time::timeout(GENEROUS * 2, hostile)
+    let (session, result, started, ended) = tokio::time::timeout(HANG_GUARD, hostile)
         .await
         .expect("containment failed: the hostile call did not come back")
         .expect("the hostile call's task did not panic");
+    let elapsed = ended - started;
+    let rounds_during = rounds
+        .iter()
+        .filter(|(from, to)| *from >= started && *to <= ended)
+        .count();
     eprintln!(
         "hostile test-connection came back after {elapsed:?} ({rounds_during} healthy rounds \
          completed meanwhile): {}",
@@ -332,11 +341,16 @@ fn spinning_guest_is_interrupted_and_poisoned() {
             }
             other => panic!("expected a timeout, got {}", describe(other)),
         }
+        // Cut at its budget, not before (a lower bound: no loaded machine makes it shorter).
         assert!(
-            elapsed < GENEROUS,
-            "the spinning call came back only after {elapsed:?}"
+            elapsed >= CALL_TIMEOUT,
+            "the spinning call came back after only {elapsed:?}"
         );
-        eprintln!("healthy rounds during the spin: {rounds_during}");
+        // The neighbours did real work while the guest spun, not only before and after.
+        assert!(
+            rounds_during >= 1,
+            "no healthy round completed while the guest spun for {elapsed:?}"
+        );
 
         assert_poisoned(session).await;
         assert_recreated(&neighbours.mock.base_url()).await;
@@ -361,10 +375,7 @@ fn unbounded_allocation_traps_at_the_memory_cap() {
         let session = open_hostile(&neighbours.mock.base_url(), "", "alloc").await;
 
         let Contained {
-            session,
-            result,
-            elapsed,
-            ..
+            session, result, ..
         } = beside(session, &mut neighbours).await;
         match &result {
             Err(HostError::Trap { op, message }) => {
@@ -384,10 +395,6 @@ fn unbounded_allocation_traps_at_the_memory_cap() {
             }
             other => panic!("expected a trap at the memory cap, got {}", describe(other)),
         }
-        assert!(
-            elapsed < GENEROUS,
-            "the allocating call came back only after {elapsed:?}"
-        );
 
         assert_poisoned(session).await;
         assert_recreated(&neighbours.mock.base_url()).await;
