@@ -1,6 +1,7 @@
 //! A Halo session: the API client plus per-session caches of Halo's lookups.
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use crate::halo::api::HaloApi;
@@ -83,6 +84,21 @@ pub struct Lookups {
     pub outcomes: Cached<Vec<(i64, String)>>,
     /// The agent the token acts as.
     pub me: Cached<Option<crate::types::AgentIdentity>>,
+    /// Who touched each ticket `ticket-states` looked at, so that polling reads a ticket's
+    /// actions again only after its `lastactiondate` moved.
+    pub touched: RefCell<BTreeMap<i64, TouchedMemo>>,
+}
+
+/// What `ticket-states` learned of the people on one ticket.
+#[derive(Clone)]
+pub struct TouchedMemo {
+    /// The ticket's `lastactiondate` when its actions were read.
+    pub last_action: Option<String>,
+    /// The person who touched it, if anyone. A touch never goes away, so `Some` is kept.
+    pub by: Option<String>,
+    /// The actions were read in a later second than `last_action`: no action of that same
+    /// second can have been missed (Halo's timestamps have whole seconds).
+    pub settled: bool,
 }
 
 /// One connection to one Halo instance.

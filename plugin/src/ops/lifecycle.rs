@@ -5,12 +5,14 @@
 //! `[alert-sync occurrence=3 occurrence-id=abc]`. So the count survives a host that lost
 //! everything, and re-sending the same occurrence changes nothing.
 
+use std::collections::BTreeMap;
+
 use crate::audit::object;
 use crate::halo::errors::invalid_response;
 use crate::halo::model::{list_items, HaloAction, HaloTicket};
 use crate::ops::tickets::{priority_for, NewTicket};
 use crate::ops::{fetch_list, parse_id};
-use crate::session::HaloSession;
+use crate::session::{HaloSession, TouchedMemo};
 use crate::time::{format_rfc3339, now_unix, parse_halo_time};
 use crate::types::{
     Alert, ConnectorError, MappingProfile, ObjectRef, ResolveDecision, ResolveOutcome,
@@ -383,7 +385,7 @@ impl HaloSession {
         let mut unique = parsed.clone();
         unique.sort_unstable();
         unique.dedup();
-        let mut found = std::collections::HashMap::new();
+        let mut found = BTreeMap::new();
         for batch in unique.chunks(STATE_BATCH) {
             let list = batch
                 .iter()
@@ -404,12 +406,13 @@ impl HaloSession {
                 found.insert(ticket.id, ticket);
             }
         }
-        // "Touched" exactly as resolve-alert decides it: the assignment (in the list), else one
-        // Actions read per ticket, since Halo reads actions one ticket at a time.
-        let mut touched = std::collections::HashMap::new();
+        // "Touched" exactly as resolve-alert decides it: the assignment (in the list), else the
+        // ticket's actions (Halo reads them one ticket at a time), remembered per session so a
+        // poll reads them again only for tickets with a new action.
+        let mut touched = BTreeMap::new();
         for id in &unique {
             if let Some(ticket) = found.get(id) {
-                touched.insert(*id, self.touched_by(ticket)?.is_some());
+                touched.insert(*id, self.touched_by_remembered(ticket)?);
             }
         }
         parsed
@@ -518,11 +521,46 @@ impl HaloSession {
     /// assigned, else the first action (note, status change...) by another agent. The one test
     /// of "touched", for `resolve-alert` and `ticket-states`. Reads the ticket's actions (one
     /// request) only when the assignment does not already answer.
-    fn touched_by(&self, ticket: &HaloTicket) -> Result<Option<String>, ConnectorError> {
-        let me = self.my_agent_id()?;
-        if let Some(agent) = ticket.agent_id.filter(|a| Some(*a) != me) {
-            return Ok(Some(format!("agent {agent} (assigned)")));
+    /// [`Self::touched_by`] for polling: reads the ticket's actions only when the session has not
+    /// read them since the ticket's last action.
+    fn touched_by_remembered(&self, ticket: &HaloTicket) -> Result<bool, ConnectorError> {
+        let memo = self.lookups.touched.borrow().get(&ticket.id).cloned();
+        if let Some(memo) = &memo {
+            if memo.by.is_some() || (memo.settled && memo.last_action == ticket.lastactiondate) {
+                return Ok(memo.by.is_some() || self.assigned_to_a_person(ticket)?.is_some());
+            }
         }
+        let by = self.touched_by(ticket)?;
+        let settled = ticket
+            .lastactiondate
+            .as_deref()
+            .and_then(parse_halo_time)
+            .is_some_and(|at| at < now_unix());
+        self.lookups.touched.borrow_mut().insert(
+            ticket.id,
+            TouchedMemo {
+                last_action: ticket.lastactiondate.clone(),
+                by: by.clone(),
+                settled,
+            },
+        );
+        Ok(by.is_some())
+    }
+
+    /// The person (other than the connector's own agent) the ticket is assigned to.
+    fn assigned_to_a_person(&self, ticket: &HaloTicket) -> Result<Option<String>, ConnectorError> {
+        let me = self.my_agent_id()?;
+        Ok(ticket
+            .agent_id
+            .filter(|a| Some(*a) != me)
+            .map(|agent| format!("agent {agent} (assigned)")))
+    }
+
+    fn touched_by(&self, ticket: &HaloTicket) -> Result<Option<String>, ConnectorError> {
+        if let Some(assigned) = self.assigned_to_a_person(ticket)? {
+            return Ok(Some(assigned));
+        }
+        let me = self.my_agent_id()?;
         let actions = self.actions(ticket.id)?;
         Ok(actions
             .iter()
@@ -646,6 +684,61 @@ impl HaloSession {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{json, settings, Scripted, TOKEN};
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    /// Polling `ticket-states` reads a ticket's actions again only after a new action (its
+    /// `lastactiondate` moved), and a ticket a person touched stays touched without reads.
+    #[test]
+    fn polling_reads_actions_only_for_tickets_with_new_actions() {
+        // Ticket 5: untouched; ticket 6: a technician (agent 9) wrote a note.
+        let last_action = Rc::new(Cell::new("2026-01-01T10:00:00"));
+        let seen = last_action.clone();
+        let (transport, log) = Scripted::new(move |req, _| match req.url.path() {
+            "/api/authinfo" => json(404, "{}"),
+            "/auth/token" => json(200, TOKEN),
+            "/api/Agent/me" => json(200, r#"{"id":1,"name":"API"}"#),
+            "/api/Status" => json(200, r#"[{"id":1,"name":"New"},{"id":9,"name":"Closed"}]"#),
+            "/api/Tickets" => json(
+                200,
+                &format!(
+                    r#"{{"record_count":2,"tickets":[
+                        {{"id":5,"summary":"a","status_id":1,"lastactiondate":"{}"}},
+                        {{"id":6,"summary":"b","status_id":1,"lastactiondate":"2026-01-01T09:00:00"}}]}}"#,
+                    seen.get()
+                ),
+            ),
+            "/api/Actions" if req.url.query().is_some_and(|q| q.contains("ticket_id=6")) => json(
+                200,
+                r#"{"record_count":1,"actions":[{"id":2,"ticket_id":6,"who_type":1,"who_agentid":9,"who":"Alice","note":"on it"}]}"#,
+            ),
+            "/api/Actions" => json(200, r#"{"record_count":0,"actions":[]}"#),
+            _ => json(404, "{}"),
+        });
+        let session = HaloSession::open(&settings(), transport).unwrap();
+        let ids = vec!["5".to_string(), "6".to_string()];
+        let touched = |session: &HaloSession| -> Vec<bool> {
+            let states = session.ticket_states(&ids).unwrap();
+            states.iter().map(|s| s.touched_by_person).collect()
+        };
+        assert_eq!(touched(&session), [false, true]);
+        assert_eq!(log.count("GET /api/Actions"), 2, "first poll reads both");
+        assert_eq!(touched(&session), [false, true]);
+        assert_eq!(log.count("GET /api/Actions"), 2, "nothing new: no reads");
+        last_action.set("2026-01-01T11:00:00");
+        assert_eq!(touched(&session), [false, true]);
+        assert_eq!(
+            log.count("GET /api/Actions"),
+            3,
+            "ticket 5 had a new action"
+        );
+        assert_eq!(
+            log.count("GET /api/Tickets"),
+            3,
+            "one list request per poll"
+        );
+    }
 
     #[test]
     fn markers_round_trip_and_take_the_highest() {
