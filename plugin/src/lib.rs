@@ -27,7 +27,6 @@ mod bindings {
             // The rest of the world's imports (what Rust's std runtime uses), from the same
             // bindings crate; the connector does not call them itself.
             "wasi:clocks/wall-clock@0.2.12": wasi::clocks::wall_clock,
-            "wasi:random/insecure-seed@0.2.12": wasi::random::insecure_seed,
             "wasi:cli/environment@0.2.12": wasi::cli::environment,
             "wasi:cli/exit@0.2.12": wasi::cli::exit,
             "wasi:cli/stdin@0.2.12": wasi::cli::stdin,
@@ -43,6 +42,7 @@ mod bindings {
 }
 
 pub mod audit;
+pub mod entropy;
 #[cfg(test)]
 mod fuzz;
 pub mod halo;

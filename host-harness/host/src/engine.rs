@@ -198,12 +198,13 @@ mod tests {
     }
 
     #[test]
-    fn files_sockets_and_other_randomness_are_not_provided() {
+    fn files_sockets_and_randomness_are_not_provided() {
         let host = ConnectorHost::new(HostConfig::default()).unwrap();
         for import in [
             "wasi:filesystem/preopens@0.2.12",
             "wasi:sockets/tcp-create-socket@0.2.12",
             "wasi:random/random@0.2.12",
+            "wasi:random/insecure-seed@0.2.12",
         ] {
             let wit = format!(
                 "package test:escape;

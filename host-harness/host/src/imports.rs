@@ -1,7 +1,6 @@
 //! Exactly the imports of the `psa-connector` world (see `wit/world.wit`), and nothing else.
 //!
-//! wasmtime's `add_to_linker` helpers link every WASI interface (files, sockets, all of
-//! randomness); a connector gets only the interfaces its world declares, so a component that
+//! wasmtime's `add_to_linker` helpers link every WASI interface (files, sockets, randomness); a connector gets only the interfaces its world declares, so a component that
 //! imports anything more is refused at load time, naming the import, instead of being handed a
 //! capability the contract does not grant. What each interface gives is set in
 //! [`SessionState`](crate::state::SessionState): no environment, no arguments, an empty stdin,
@@ -10,8 +9,7 @@
 use wasmtime::component::{HasData, Linker, ResourceTable};
 use wasmtime_wasi::cli::{WasiCli, WasiCliView as _};
 use wasmtime_wasi::clocks::{WasiClocks, WasiClocksView as _};
-use wasmtime_wasi::p2::bindings::{cli, clocks, random};
-use wasmtime_wasi::random::WasiRandom;
+use wasmtime_wasi::p2::bindings::{cli, clocks};
 use wasmtime_wasi::WasiView;
 
 use crate::state::SessionState;
@@ -24,7 +22,6 @@ pub(crate) const PROVIDED: &[&str] = &[
     "wasi:io/streams",
     "wasi:clocks/monotonic-clock",
     "wasi:clocks/wall-clock",
-    "wasi:random/insecure-seed",
     "wasi:cli/environment",
     "wasi:cli/exit",
     "wasi:cli/stdin",
@@ -71,7 +68,6 @@ pub(crate) fn add_connector_imports(linker: &mut Linker<SessionState>) -> wasmti
     io::streams::add_to_linker::<_, HasIo>(l, |t| t.ctx().table)?;
     clocks::monotonic_clock::add_to_linker::<_, WasiClocks>(l, SessionState::clocks)?;
     clocks::wall_clock::add_to_linker::<_, WasiClocks>(l, SessionState::clocks)?;
-    random::insecure_seed::add_to_linker::<_, WasiRandom>(l, |t| t.ctx().ctx.random())?;
     cli::environment::add_to_linker::<_, WasiCli>(l, SessionState::cli)?;
     cli::exit::add_to_linker::<_, WasiCli>(l, SessionState::cli)?;
     cli::stdin::add_to_linker::<_, WasiCli>(l, SessionState::cli)?;

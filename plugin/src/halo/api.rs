@@ -9,8 +9,6 @@
 //!   re-sent blindly; the caller decides (ticket creation looks its reference up first).
 
 use std::cell::RefCell;
-use std::collections::hash_map::RandomState;
-use std::hash::BuildHasher;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -202,7 +200,7 @@ fn retry_after(response: &Response) -> Option<Duration> {
 
 /// Between half and all of `base`, at random, so many sessions do not retry in lockstep.
 fn jitter(base: Duration) -> Duration {
-    let random = RandomState::new().hash_one(Instant::now());
+    let random = crate::entropy::next_u64();
     let fraction = 0.5 + (random % 1000) as f64 / 2000.0;
     base.mul_f64(fraction)
 }

@@ -5,9 +5,6 @@
 //! again when the host lost its link. A create whose answer was lost is never re-sent blindly:
 //! the reference is looked up first.
 
-use std::collections::hash_map::RandomState;
-use std::hash::BuildHasher;
-
 use serde_json::{json, Map, Value};
 
 use crate::audit::object;
@@ -64,7 +61,7 @@ impl HaloSession {
         profile: &MappingProfile,
         request: &TicketRequest,
     ) -> Result<TicketChange, ConnectorError> {
-        let nonce = RandomState::new().hash_one(now_unix());
+        let nonce = crate::entropy::next_u64();
         let reference = self.reference_for(&format!("ticket:{:x}{:08x}", now_unix(), nonce as u32));
         let created = self.create_halo_ticket(
             &NewTicket {

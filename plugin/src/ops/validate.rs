@@ -1,7 +1,7 @@
 //! `validate-mapping`: the pre-flight check a host runs before saving a profile, so that a wrong
 //! ticket type, priority or status shows up now and not when the first alert fails to ticket.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::halo::model::Obj;
 use crate::ops::fetch_list;
@@ -179,8 +179,8 @@ impl HaloSession {
     fn organizations_by_id(
         &self,
         wanted: &BTreeSet<&str>,
-    ) -> Result<HashMap<String, Organization>, ConnectorError> {
-        let mut known = HashMap::new();
+    ) -> Result<BTreeMap<String, Organization>, ConnectorError> {
+        let mut known = BTreeMap::new();
         if wanted.len() <= INDIVIDUAL_READS {
             for id in wanted {
                 if crate::ops::parse_id("organization", id).is_err() {
