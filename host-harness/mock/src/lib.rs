@@ -31,8 +31,10 @@ mod query;
 mod reply;
 mod server;
 
+pub mod connectwise;
 pub mod halo;
 
+pub use connectwise::{ConnectWiseConfig, MockConnectWise};
 pub use expect::Times;
 pub use halo::{
     seed_ids, Fault, FaultRule, FaultTrigger, MockConfig, MockHalo, ParseFaultError, RateLimit,

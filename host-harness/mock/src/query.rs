@@ -31,6 +31,11 @@ impl Query {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Every parameter in order, names lowercased.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     /// A non-empty trimmed value.
     pub fn text(&self, name: &str) -> Option<&str> {
         self.get(name).map(str::trim).filter(|v| !v.is_empty())
