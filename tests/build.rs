@@ -9,7 +9,10 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     let fixture = manifest_dir.join("fixtures").join("hostile-connector");
-    let wit = [manifest_dir.join("..").join("wit")];
+    let wit = [
+        manifest_dir.join("..").join("wit"),
+        manifest_dir.join("..").join("plugin").join("guest-bindings.rs"),
+    ];
     // (nested target dir, exported variable, features)
     for (target_dir_name, export_as, features) in [
         ("hostile-wasm-target", "HOSTILE_CONNECTOR_WASM", &[][..]),

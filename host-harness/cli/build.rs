@@ -16,7 +16,11 @@ fn main() {
         target_dir_name: "psa-wasm-target",
         export_as: "HALO_CONNECTOR_WASM",
         skip_var: "PSA_SKIP_PLUGIN_BUILD",
-        also_watch: &[workspace.join("wit"), workspace.join("Cargo.lock")],
+        also_watch: &[
+            workspace.join("wit"),
+            workspace.join("Cargo.lock"),
+            workspace.join("plugin").join("guest-bindings.rs"),
+        ],
         features: &[],
     });
 }

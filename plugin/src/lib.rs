@@ -13,32 +13,10 @@
 //! - `ops/`: one module per group of operations (connection, organizations, lookups, mapping,
 //!   tickets, lifecycle, validation).
 
+include!("../guest-bindings.rs");
+
 mod bindings {
-    wit_bindgen::generate!({
-        path: "../wit",
-        world: "psa-connector",
-        with: {
-            "wasi:http/types@0.2.12": wasi::http::types,
-            "wasi:http/outgoing-handler@0.2.12": wasi::http::outgoing_handler,
-            "wasi:io/poll@0.2.12": wasi::io::poll,
-            "wasi:io/error@0.2.12": wasi::io::error,
-            "wasi:io/streams@0.2.12": wasi::io::streams,
-            "wasi:clocks/monotonic-clock@0.2.12": wasi::clocks::monotonic_clock,
-            // The rest of the world's imports (what Rust's std runtime uses), from the same
-            // bindings crate; the connector does not call them itself.
-            "wasi:clocks/wall-clock@0.2.12": wasi::clocks::wall_clock,
-            "wasi:cli/environment@0.2.12": wasi::cli::environment,
-            "wasi:cli/exit@0.2.12": wasi::cli::exit,
-            "wasi:cli/stdin@0.2.12": wasi::cli::stdin,
-            "wasi:cli/stdout@0.2.12": wasi::cli::stdout,
-            "wasi:cli/stderr@0.2.12": wasi::cli::stderr,
-            "wasi:cli/terminal-input@0.2.12": wasi::cli::terminal_input,
-            "wasi:cli/terminal-output@0.2.12": wasi::cli::terminal_output,
-            "wasi:cli/terminal-stdin@0.2.12": wasi::cli::terminal_stdin,
-            "wasi:cli/terminal-stdout@0.2.12": wasi::cli::terminal_stdout,
-            "wasi:cli/terminal-stderr@0.2.12": wasi::cli::terminal_stderr,
-        },
-    });
+    psa_connector_bindings!("../wit");
 }
 
 pub mod audit;
