@@ -7,7 +7,9 @@
 use proptest::prelude::*;
 use serde_json::Value;
 
-use crate::http::{Response, TransportError};
+use psa_connector_sdk::http::{Response, TransportError};
+use psa_connector_sdk::Connector;
+
 use crate::session::HaloSession;
 use crate::testing::{settings, Scripted, TOKEN};
 use crate::types::*;
@@ -203,13 +205,13 @@ proptest! {
 
     #[test]
     fn error_bodies_always_give_a_bounded_message(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
-        let message = crate::halo::errors::halo_message(&bytes);
+        let message = crate::errors::halo_message(&bytes);
         prop_assert!(!message.is_empty() && message.chars().count() <= 301);
     }
 
     #[test]
     fn halo_times_never_panic(text in "\\PC{0,30}") {
-        let _ = crate::time::parse_halo_time(&text);
-        let _ = crate::time::normalise(&text);
+        let _ = psa_connector_sdk::time::parse_utc(&text);
+        let _ = psa_connector_sdk::time::normalise(&text);
     }
 }

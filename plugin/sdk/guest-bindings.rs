@@ -1,14 +1,17 @@
-// The one bindings set-up of every Rust guest of this repository (the HaloPSA connector and the
-// test fixtures), `include!`d by each: `psa_connector_bindings!("<path to wit/>")` expands to
-// `wit_bindgen::generate!` for the `psa-connector` world with every WASI interface taken from
-// the `wasi` crate, so a guest has one WASI bindings crate and its HTTP types are the world's.
-// (A guest SDK crate will own this; see issue 8.)
+// The one bindings set-up of every Rust guest of this repository, `include!`d by the guest SDK
+// (`psa-connector-sdk`, which connectors build on) and by test fixtures that deliberately use
+// no SDK (tests/fixtures/hostile-connector): `psa_connector_bindings!("<path to wit/>")`
+// expands to `wit_bindgen::generate!` for the `psa-connector` world with every WASI interface
+// taken from the `wasi` crate, so a guest has one WASI bindings crate and its HTTP types are the
+// world's. More `generate!` options may follow the path (the SDK adds `pub_export_macro` and
+// `default_bindings_module` so that connector crates export through it).
 
 macro_rules! psa_connector_bindings {
-    ($wit:tt) => {
+    ($wit:tt $(, $option:ident : $value:tt)* $(,)?) => {
         wit_bindgen::generate!({
             path: $wit,
             world: "psa-connector",
+            $($option: $value,)*
             with: {
                 "wasi:http/types@0.2.12": wasi::http::types,
                 "wasi:http/outgoing-handler@0.2.12": wasi::http::outgoing_handler,
