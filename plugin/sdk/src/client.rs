@@ -325,3 +325,109 @@ pub fn outcome_unknown(error: &ConnectorError) -> bool {
         _ => false,
     }
 }
+
+/// A create that is never duplicated: `send` it; when its outcome is unknown
+/// ([`outcome_unknown`]: the request may have reached the PSA), look for what it would have
+/// created (`find`, e.g. by alert key and newer than the newest known ticket) before sending it
+/// again, at most `attempts` times in all. `saved` reads a successful answer (its errors are
+/// returned as they are: the create certainly happened).
+pub fn create_idempotently<S, T>(
+    attempts: u32,
+    mut send: impl FnMut() -> Result<S, ConnectorError>,
+    saved: impl FnOnce(S) -> Result<T, ConnectorError>,
+    mut find: impl FnMut() -> Result<Option<T>, ConnectorError>,
+) -> Result<T, ConnectorError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match send() {
+            Ok(answer) => return saved(answer),
+            Err(error) if outcome_unknown(&error) => {
+                if let Some(existing) = find()? {
+                    return Ok(existing);
+                }
+                if attempt >= attempts {
+                    return Err(error);
+                }
+            }
+            Err(error) => return Err(error),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{json, Scripted};
+    use crate::types::RemoteError;
+
+    /// Fixed credentials (ConnectWise's Basic header plus `clientId`).
+    struct Fixed;
+    impl Auth for Fixed {
+        fn headers(&self, _: &Http) -> Result<Vec<(String, String)>, ConnectorError> {
+            Ok(vec![
+                ("authorization".into(), "Basic x".into()),
+                ("clientid".into(), "guid".into()),
+            ])
+        }
+        fn rejected(&self, label: &str, _: &Response) -> ConnectorError {
+            ConnectorError::AuthFailed(label.into())
+        }
+    }
+    struct Remote;
+    impl ErrorMap for Remote {
+        fn status_error(&self, status: u16, body: &[u8], endpoint: &str) -> ConnectorError {
+            ConnectorError::Remote(RemoteError {
+                status,
+                message: error_message(body),
+                endpoint: endpoint.into(),
+            })
+        }
+    }
+
+    fn client(transport: Box<dyn Transport>) -> Client<Fixed, Remote> {
+        Client::new(
+            Url::parse("https://psa.example.com/apis/3.0").unwrap(),
+            transport,
+            Fixed,
+            Remote,
+        )
+    }
+
+    #[test]
+    fn fixed_credentials_are_not_retried_on_401_and_go_on_every_request() {
+        let (transport, log) = Scripted::new(|req, _| {
+            assert!(req
+                .headers
+                .iter()
+                .any(|(k, v)| k == "clientid" && v == "guid"));
+            json(401, r#"{"code":"Unauthorized","message":"no"}"#)
+        });
+        let client = client(transport);
+        match client.get("system/info", &[]) {
+            Err(ConnectorError::AuthFailed(label)) => {
+                assert_eq!(label, "GET /apis/3.0/system/info")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(log.requests.borrow().len(), 1);
+    }
+
+    #[test]
+    fn writes_are_not_resent_after_a_server_error_but_reads_are() {
+        let (transport, log) = Scripted::new(|_, _| json(500, r#"{"message":"boom"}"#));
+        let client = client(transport);
+        let patch = serde_json::json!([{"op": "replace", "path": "status", "value": {"id": 3}}]);
+        assert!(matches!(
+            client.patch("service/tickets/7", &patch),
+            Err(ConnectorError::Remote(RemoteError { status: 500, .. }))
+        ));
+        assert_eq!(log.count("PATCH /apis/3.0/service/tickets/7"), 1);
+        assert!(client.get("service/tickets/7", &[]).is_err());
+        assert_eq!(
+            log.count("GET /apis/3.0/service/tickets/7"),
+            MAX_ATTEMPTS as usize
+        );
+        assert!(outcome_unknown(&Remote.status_error(500, b"", "PATCH x")));
+    }
+}

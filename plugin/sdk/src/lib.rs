@@ -268,7 +268,8 @@ mod export;
 ///
 /// Use it once, in the connector crate's root: `psa_connector_sdk::export_connector!(MySession);`.
 /// The export is compiled natively too (only the wasm symbols are wasm-only), so native tests
-/// can call [`__export::GuestSession`] exactly as the host's calls arrive.
+/// can call the generated `GuestSession` methods (`psa_connector_sdk::__export::GuestSession`)
+/// exactly as the host's calls arrive.
 #[macro_export]
 macro_rules! export_connector {
     ($connector:ty) => {

@@ -248,6 +248,35 @@ pub fn priority_for(
         .transpose()
 }
 
+/// An alert key as a PSA field can hold it: trimmed, and when longer than `max` bytes, a stable
+/// hash of it (`h:` and 16 hex digits; FNV-1a, the same in every build), so that keys of any
+/// length still find their ticket (Halo's `supplier_reference`, ConnectWise's 100-character
+/// `externalXRef`).
+///
+/// ```
+/// use psa_connector_sdk::lifecycle::stored_alert_key;
+///
+/// assert_eq!(stored_alert_key(" disk-full ", 80), "disk-full");
+/// let long = "x".repeat(200);
+/// assert_eq!(stored_alert_key(&long, 80), stored_alert_key(&long, 80));
+/// assert_eq!(stored_alert_key(&long, 80).len(), 18);
+/// ```
+pub fn stored_alert_key(key: &str, max: usize) -> String {
+    let key = key.trim();
+    if key.len() > max {
+        format!("h:{:016x}", fnv1a(key.as_bytes()))
+    } else {
+        key.to_string()
+    }
+}
+
+/// FNV-1a, for storing over-long keys (stable across builds, unlike std's hasher).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
+        (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 fn empty_key() -> ConnectorError {
     ConnectorError::InvalidInput("the alert key is empty".into())
 }

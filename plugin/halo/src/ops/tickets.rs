@@ -8,7 +8,8 @@
 use serde_json::{json, Map, Value};
 
 use psa_connector_sdk::audit::object;
-use psa_connector_sdk::client::outcome_unknown;
+use psa_connector_sdk::client::create_idempotently;
+use psa_connector_sdk::lifecycle::stored_alert_key;
 
 use crate::errors::invalid_response;
 use crate::model::{saved_object, HaloTicket, Obj};
@@ -46,12 +47,11 @@ impl HaloSession {
     /// `<prefix>#<key>`, the value written to `supplier_reference`.
     pub(crate) fn reference_for(&self, key: &str) -> String {
         let key = key.trim();
-        let stored = if key.len() > MAX_STORED_KEY {
-            format!("h:{:016x}", fnv1a(key.as_bytes()))
-        } else {
-            key.to_string()
-        };
-        format!("{}#{stored}", self.settings().reference_prefix)
+        format!(
+            "{}#{}",
+            self.settings().reference_prefix,
+            stored_alert_key(key, MAX_STORED_KEY)
+        )
     }
 
     fn own_prefix(&self) -> String {
@@ -135,25 +135,13 @@ impl HaloSession {
         payload.insert("supplier_reference".into(), json!(new.reference));
         let body = Value::Array(vec![Value::Object(payload)]);
 
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match self.api.post("Tickets", &body) {
-                Ok(json) => return ticket_from_save(&json),
-                Err(error) if outcome_unknown(&error) => {
-                    // The create may have reached Halo: look before sending it again.
-                    if let Some(existing) =
-                        self.newest_by_reference(&new.reference, known_max_id)?
-                    {
-                        return Ok(existing);
-                    }
-                    if attempt >= CREATE_ATTEMPTS {
-                        return Err(error);
-                    }
-                }
-                Err(error) => return Err(error),
-            }
-        }
+        // A create that may have reached Halo is looked up before it is sent again.
+        create_idempotently(
+            CREATE_ATTEMPTS,
+            || self.api.post("Tickets", &body),
+            |json| ticket_from_save(&json),
+            || self.newest_by_reference(&new.reference, known_max_id),
+        )
     }
 
     /// The profile's organization (and site) for a host tenant.
@@ -502,13 +490,6 @@ fn truncate(text: &str, max: usize) -> String {
     } else {
         format!("{}…", text.chars().take(max - 1).collect::<String>())
     }
-}
-
-/// FNV-1a, for storing over-long keys (stable across builds, unlike std's hasher).
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
-        (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 #[cfg(test)]
