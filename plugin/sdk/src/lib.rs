@@ -22,18 +22,39 @@
 //!   [`time`]: UTC timestamps; [`entropy`]: jitter and nonces without `wasi:random`.
 #![deny(missing_docs)]
 
-include!("../guest-bindings.rs");
-
-/// The generated bindings of the `psa-connector` world. Not part of the API: use [`types`] and
-/// [`export_connector!`].
+/// The generated bindings of the `psa-connector` world, the one bindings set-up of every Rust
+/// guest of this repository: every WASI interface is taken from the `wasi` crate, so a guest has
+/// one WASI bindings crate and its HTTP types are the world's; the export macro is public so that
+/// connector crates export through [`export_connector!`]. Not part of the API: use [`types`].
 #[doc(hidden)]
 #[allow(missing_docs)]
 pub mod bindings {
-    psa_connector_bindings!(
-        "../../wit",
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "psa-connector",
         pub_export_macro: true,
-        default_bindings_module: "psa_connector_sdk::bindings"
-    );
+        default_bindings_module: "psa_connector_sdk::bindings",
+        with: {
+            "wasi:http/types@0.2.12": wasi::http::types,
+            "wasi:http/outgoing-handler@0.2.12": wasi::http::outgoing_handler,
+            "wasi:io/poll@0.2.12": wasi::io::poll,
+            "wasi:io/error@0.2.12": wasi::io::error,
+            "wasi:io/streams@0.2.12": wasi::io::streams,
+            "wasi:clocks/monotonic-clock@0.2.12": wasi::clocks::monotonic_clock,
+            "wasi:clocks/wall-clock@0.2.12": wasi::clocks::wall_clock,
+            // What Rust's std runtime imports; connectors do not call these themselves.
+            "wasi:cli/environment@0.2.12": wasi::cli::environment,
+            "wasi:cli/exit@0.2.12": wasi::cli::exit,
+            "wasi:cli/stdin@0.2.12": wasi::cli::stdin,
+            "wasi:cli/stdout@0.2.12": wasi::cli::stdout,
+            "wasi:cli/stderr@0.2.12": wasi::cli::stderr,
+            "wasi:cli/terminal-input@0.2.12": wasi::cli::terminal_input,
+            "wasi:cli/terminal-output@0.2.12": wasi::cli::terminal_output,
+            "wasi:cli/terminal-stdin@0.2.12": wasi::cli::terminal_stdin,
+            "wasi:cli/terminal-stdout@0.2.12": wasi::cli::terminal_stdout,
+            "wasi:cli/terminal-stderr@0.2.12": wasi::cli::terminal_stderr,
+        },
+    });
 }
 
 pub mod audit;
