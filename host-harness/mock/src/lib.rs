@@ -30,6 +30,8 @@ mod names;
 mod query;
 mod reply;
 mod server;
+#[cfg(test)]
+mod test_client;
 
 pub mod connectwise;
 pub mod halo;

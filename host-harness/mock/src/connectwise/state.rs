@@ -258,9 +258,6 @@ impl Store {
             None => ids::BOARD_ALERTS,
         };
         let mut ticket = Obj::new();
-        let id = self.next_ticket_id;
-        self.next_ticket_id += 1;
-        ticket.insert("id".into(), json!(id));
         ticket.insert("summary".into(), json!(text(body, "summary").trim()));
         ticket.insert("recordType".into(), json!("ServiceTicket"));
         ticket.insert("board".into(), id_name(&self.boards[&board]));
@@ -315,6 +312,10 @@ impl Store {
         if let Some(parent) = obj.get("parentTicketId").and_then(Value::as_i64) {
             ticket.insert("parentTicketId".into(), json!(parent));
         }
+        // Only a valid ticket takes an id.
+        let id = self.next_ticket_id;
+        self.next_ticket_id += 1;
+        ticket.insert("id".into(), json!(id));
         let when = now();
         let who = self.identifier_of(actor);
         ticket.insert(
@@ -409,14 +410,16 @@ impl Store {
             // Contacts are not modelled: kept as given.
             _ => match value {
                 Value::Object(_) => value.clone(),
-                other => return Err(invalid_field(
-                    "ticket",
-                    "InvalidObject",
-                    field,
-                    format!(
+                other => {
+                    return Err(invalid_field(
+                        "ticket",
+                        "InvalidObject",
+                        field,
+                        format!(
                         "The field {field} must be an object such as {{\"id\": 1}}, not {other}."
                     ),
-                )),
+                    ))
+                }
             },
         })
     }
