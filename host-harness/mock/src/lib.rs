@@ -29,6 +29,7 @@ mod limiter;
 mod names;
 mod query;
 mod reply;
+#[macro_use]
 mod server;
 #[cfg(test)]
 mod test_client;
