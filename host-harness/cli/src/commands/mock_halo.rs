@@ -9,6 +9,7 @@ use serde_json::json;
 
 use crate::EXIT_HOST_ERROR;
 use psa_mock::halo::{FaultRule, MockConfig, MockHalo, RateLimit};
+use psa_mock::MockServer;
 
 /// Arguments of `mock-halo`.
 #[derive(Debug, Args)]
@@ -33,7 +34,8 @@ pub struct MockArgs {
     pub faults: Vec<FaultRule>,
 }
 
-fn parse_rate_limit(text: &str) -> Result<RateLimit, String> {
+/// Parses `--rate-limit N/SECS`.
+pub(crate) fn parse_rate_limit(text: &str) -> Result<RateLimit, String> {
     let (n, secs) = text
         .split_once('/')
         .ok_or("expected N/SECS, for example 300/300")?;
@@ -89,9 +91,7 @@ pub(crate) async fn run(args: MockArgs) -> ExitCode {
             return ExitCode::from(EXIT_HOST_ERROR);
         }
     };
-    for rule in &args.faults {
-        halo.add_fault(rule.clone());
-    }
+    add_faults(&halo, &args.faults);
     let config = halo.config();
     println!("listening on {}", halo.base_url());
     // The mock's credentials are demo values, fine to show.
@@ -105,13 +105,25 @@ pub(crate) async fn run(args: MockArgs) -> ExitCode {
         "{}",
         serde_json::to_string_pretty(&example_settings(&halo)).unwrap_or_default()
     );
+    wait_for_ctrl_c(&halo).await;
+    halo.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+/// Adds the `--fault` rules to a mock.
+pub(crate) fn add_faults(mock: &MockServer, rules: &[FaultRule]) {
+    for rule in rules {
+        mock.add_fault(rule.clone());
+    }
+}
+
+/// Prints how to stop, waits for Ctrl-C, then says how many requests the mock served.
+pub(crate) async fn wait_for_ctrl_c(mock: &MockServer) {
     println!("press Ctrl-C to stop");
     if let Err(e) = tokio::signal::ctrl_c().await {
         eprintln!("error: cannot wait for Ctrl-C: {e}");
     }
-    println!("served {} requests; stopping", halo.total_requests());
-    halo.shutdown().await;
-    ExitCode::SUCCESS
+    println!("served {} requests; stopping", mock.total_requests());
 }
 
 #[cfg(test)]

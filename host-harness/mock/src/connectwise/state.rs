@@ -133,46 +133,18 @@ fn resolve_ref(
     Err(missing_field("ticket", &format!("{}/id", kind.field)))
 }
 
-const COMPANY: RefKind = RefKind {
-    field: "company",
-    by: "identifier",
-    what: "Company",
-};
-const BOARD: RefKind = RefKind {
-    field: "board",
-    by: "name",
-    what: "Service Board",
-};
-const STATUS: RefKind = RefKind {
-    field: "status",
-    by: "name",
-    what: "Service Status",
-};
-const PRIORITY: RefKind = RefKind {
-    field: "priority",
-    by: "name",
-    what: "Priority",
-};
-const TEAM: RefKind = RefKind {
-    field: "team",
-    by: "name",
-    what: "Team",
-};
-const TYPE: RefKind = RefKind {
-    field: "type",
-    by: "name",
-    what: "Type",
-};
-const SUBTYPE: RefKind = RefKind {
-    field: "subType",
-    by: "name",
-    what: "SubType",
-};
-const OWNER: RefKind = RefKind {
-    field: "owner",
-    by: "identifier",
-    what: "Member",
-};
+const fn kind(field: &'static str, by: &'static str, what: &'static str) -> RefKind {
+    RefKind { field, by, what }
+}
+
+const COMPANY: RefKind = kind("company", "identifier", "Company");
+const BOARD: RefKind = kind("board", "name", "Service Board");
+const STATUS: RefKind = kind("status", "name", "Service Status");
+const PRIORITY: RefKind = kind("priority", "name", "Priority");
+const TEAM: RefKind = kind("team", "name", "Team");
+const TYPE: RefKind = kind("type", "name", "Type");
+const SUBTYPE: RefKind = kind("subType", "name", "SubType");
+const OWNER: RefKind = kind("owner", "identifier", "Member");
 
 /// Ticket fields that hold plain text, with their longest length.
 const TEXT_FIELDS: &[(&str, usize)] = &[
