@@ -18,8 +18,8 @@
 //! - Every reply (errors and faults included) carries `api-current-version: 2025.8`.
 //! - `GET /system/info`; `/system/members` (the API member is
 //!   [`seed_ids::API_MEMBER_IDENTIFIER`]: `conditions=identifier="PsaIntegration"`);
-//!   `/company/companies`; `/service/boards` and `/service/boards/{id}/statuses|teams|types|subtypes`;
-//!   `/service/priorities`; `/service/tickets` (+ `POST /service/tickets/search`); notes and
+//!   `/company/companies`; `/service/boards` and
+//!   `/service/boards/{id}/statuses|teams|types|subtypes`; `/service/priorities`; `/service/tickets` (+ `POST /service/tickets/search`); notes and
 //!   `allNotes`. Each list has `/count` (`{"count":n}`) and `/{id}`.
 //! - Lists: `conditions` (see `conditions`), `orderBy`, `fields`, `page`/`pageSize` (default 25,
 //!   clamped to 1000, 1-based, `[]` past the end) with an RFC 5988 `Link` header (`first`,
@@ -39,14 +39,14 @@
 //! - 404 `{"code":"NotFound","message":"Ticket N not found"}`; 405 for a wrong method; 429 (rate
 //!   limit or `kind=429` fault) with `Retry-After` and `{"error":"ConnectWiseAPI",…}`.
 //!
-//! Endpoint keys (for [`MockServer::count`](crate::MockServer::count), expectations and fault rules) leave out the mount:
-//! `GET /company/companies`, `POST /service/tickets`, `PATCH /service/tickets/{id}`,
+//! Endpoint keys (for [`MockServer::count`](crate::MockServer::count), expectations and fault
+//! rules) leave out the mount: `GET /company/companies`, `POST /service/tickets`, `PATCH /service/tickets/{id}`,
 //! `POST /service/tickets/{id}/notes`, `GET /login/companyinfo/{id}`.
 //!
 //! # Architecture
 //!
-//! The server, counters, expectations and faults are the crate's ([`MockServer`](crate::MockServer)); here:
-//! `routes` (mount, keys, auth, read-only endpoints, schemas), `query` (list conventions),
+//! The server, counters, expectations and faults are the crate's
+//! ([`MockServer`](crate::MockServer)); here: `routes` (mount, keys, auth, read-only endpoints, schemas), `query` (list conventions),
 //! `conditions` (the parser), `tickets` (ticket and note endpoints), `state` (records and write
 //! rules), `seed` + [`seed_ids`] (the data), `reply` (ConnectWise's error and fault bodies).
 

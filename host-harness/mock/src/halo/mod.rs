@@ -25,8 +25,8 @@
 //! - The PSA-neutral machinery is the crate's, shared with the ConnectWise mock: `crate::server`
 //!   (accept loop, one hyper `http1` connection task per socket, all owned by one task, so
 //!   dropping [`MockHalo`] stops everything; per request: read the body, count and log it, apply
-//!   the rate limit, pick a fault, then route) and [`MockServer`](crate::MockServer) (counters, request log,
-//!   expectations, fault rules), which [`MockHalo`] dereferences to.
+//!   the rate limit, pick a fault, then route) and [`MockServer`](crate::MockServer)
+//!   (counters, request log, expectations, fault rules), which [`MockHalo`] dereferences to.
 //! - Halo's own words for them: `faults` (status bodies), `limiter` (the 429 text).
 //! - `routes`: case-insensitive path matching, method and scope table.
 //! - `auth`: token endpoint, `/api/authinfo`, bearer/scope checks.
