@@ -452,9 +452,15 @@ async fn handle<P: Psa>(
     match fault {
         Fault::HugeBody { bytes } => {
             let mut response = Response::new(HugeBody::new(bytes).boxed());
-            response
-                .headers_mut()
-                .insert(CONTENT_TYPE, HeaderValue::from_static(JSON));
+            let headers = response.headers_mut();
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(JSON));
+            // The PSA's own headers (e.g. a version header), as on every other answer.
+            for (name, value) in psa
+                .finish(Reply::new(StatusCode::OK, JSON, Bytes::new()))
+                .headers
+            {
+                headers.append(name, value);
+            }
             Ok(response)
         }
         Fault::SlowFirstByte { delay } => {

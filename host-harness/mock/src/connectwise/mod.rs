@@ -18,7 +18,8 @@
 //! - Every reply (errors and faults included) carries `api-current-version: 2025.8`.
 //! - `GET /system/info`; `/system/members` (the API member is
 //!   [`seed_ids::API_MEMBER_IDENTIFIER`]: `conditions=identifier="PsaIntegration"`);
-//!   `/company/companies`; `/service/boards` and
+//!   `/company/companies`; `/company/contacts` (`childConditions` on `communicationItems`);
+//!   `/service/boards` and
 //!   `/service/boards/{id}/statuses|teams|types|subtypes`; `/service/priorities`; `/service/tickets` (+ `POST /service/tickets/search`); notes and
 //!   `allNotes`. Each list has `/count` (`{"count":n}`) and `/{id}`.
 //! - Lists: `conditions` (see `conditions`), `orderBy`, `fields`, `page`/`pageSize` (default 25,

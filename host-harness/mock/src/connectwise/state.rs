@@ -35,6 +35,8 @@ pub(crate) struct Store {
     pub subtypes: BTreeMap<i64, Value>,
     pub priorities: BTreeMap<i64, Value>,
     pub members: BTreeMap<i64, Value>,
+    /// Company contacts (each has `company{id,identifier,name}` and `communicationItems`).
+    pub contacts: BTreeMap<i64, Value>,
     pub tickets: BTreeMap<i64, Value>,
     /// Ticket notes (each has `ticketId`).
     pub notes: BTreeMap<i64, Value>,
@@ -145,6 +147,7 @@ const TEAM: RefKind = kind("team", "name", "Team");
 const TYPE: RefKind = kind("type", "name", "Type");
 const SUBTYPE: RefKind = kind("subType", "name", "SubType");
 const OWNER: RefKind = kind("owner", "identifier", "Member");
+const CONTACT: RefKind = kind("contact", "name", "Contact");
 
 /// Ticket fields that hold plain text, with their longest length.
 const TEXT_FIELDS: &[(&str, usize)] = &[
@@ -379,20 +382,16 @@ impl Store {
                 id_identifier_name(&self.companies[&id])
             }
             "board" => id_name(&self.boards[&self.usable_board(value)?]),
-            // Contacts are not modelled: kept as given.
-            _ => match value {
-                Value::Object(_) => value.clone(),
-                other => {
-                    return Err(invalid_field(
-                        "ticket",
-                        "InvalidObject",
-                        field,
-                        format!(
-                        "The field {field} must be an object such as {{\"id\": 1}}, not {other}."
-                    ),
-                    ))
-                }
-            },
+            _ => {
+                let id = resolve_ref(
+                    value,
+                    &CONTACT,
+                    &self.contacts,
+                    |c| !flag(c, "inactiveFlag"),
+                    "",
+                )?;
+                id_name(&self.contacts[&id])
+            }
         })
     }
 

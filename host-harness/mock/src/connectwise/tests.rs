@@ -464,6 +464,45 @@ async fn boards_statuses_and_lookups() {
 }
 
 #[tokio::test]
+async fn contacts_by_email_and_on_tickets() {
+    let cw = start().await;
+    let child = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair(
+            "childConditions",
+            &format!(
+                "communicationItems/value = \"{}\"",
+                ids::CONTACT_CONTOSO_EMAIL
+            ),
+        )
+        .finish();
+    let r = get(
+        &cw,
+        &format!("/company/contacts?{child}&{}", cond("inactiveFlag = false")),
+    )
+    .await;
+    assert_eq!(ids_of(&r), [ids::CONTACT_CONTOSO_ID]);
+    let r = get(
+        &cw,
+        &format!("/company/contacts/count?{}", cond("company/id = 19")),
+    )
+    .await;
+    assert_eq!(r.json()["count"], 3);
+
+    let body = json!({ "summary": "s", "company": { "id": ids::COMPANY_CONTOSO_ID },
+                       "contact": { "id": ids::CONTACT_CONTOSO_ID } });
+    let r = call(&cw, "POST", "/service/tickets", Some(&body)).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(
+        r.json()["contact"],
+        json!({ "id": ids::CONTACT_CONTOSO_ID, "name": "Alex Johnson" })
+    );
+    let body = json!({ "summary": "s", "company": { "id": ids::COMPANY_CONTOSO_ID },
+                       "contact": { "id": ids::CONTACT_CONTOSO_INACTIVE_ID } });
+    let r = call(&cw, "POST", "/service/tickets", Some(&body)).await;
+    assert_error(&r, 400, "InvalidObject", "contact/id");
+}
+
+#[tokio::test]
 async fn ticket_create_rules() {
     let cw = start().await;
     let create = |body: Value| {
@@ -866,6 +905,16 @@ async fn faults_expectations_and_counts() {
     );
     cw.clear_expectations();
     cw.clear_faults();
+
+    // Even a streamed fault body carries the version header.
+    cw.add_fault(
+        "kind=huge,bytes=64,endpoint=GET /system/info"
+            .parse()
+            .unwrap(),
+    );
+    let r = get(&cw, "/system/info").await;
+    assert_eq!((r.status, r.body.len()), (200, 64));
+    assert_eq!(r.header("api-current-version"), Some(ids::API_VERSION));
     assert_eq!(
         cw.received().last().unwrap().header("clientid"),
         Some(ids::CLIENT_ID)
