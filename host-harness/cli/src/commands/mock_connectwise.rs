@@ -1,34 +1,23 @@
 //! `psa-harness mock-connectwise`: run the mock ConnectWise PSA until Ctrl-C.
 
-use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::Args;
 use serde_json::{Map, Value};
 
-use super::mock_halo::{add_faults, parse_rate_limit, wait_for_ctrl_c};
+use super::mock_halo::{add_faults, wait_for_ctrl_c, MockServerArgs};
 use crate::EXIT_HOST_ERROR;
 use psa_mock::connectwise::{ConnectWiseConfig, MockConnectWise};
-use psa_mock::{FaultRule, RateLimit};
 
 /// Arguments of `mock-connectwise`.
 #[derive(Debug, Args)]
 pub struct MockConnectWiseArgs {
-    /// Address to listen on (port 0 = a free port).
-    #[arg(long, default_value = "127.0.0.1:0")]
-    pub addr: SocketAddr,
+    /// Address, seed, rate limit and faults.
+    #[command(flatten)]
+    pub server: MockServerArgs,
     /// Number of seeded companies (the well-known ones are always there).
     #[arg(long)]
     pub companies: Option<usize>,
-    /// Seed of the generated data and of random faults.
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Rolling-window rate limit as N/SECS, for example 1000/60.
-    #[arg(long, value_parser = parse_rate_limit)]
-    pub rate_limit: Option<RateLimit>,
-    /// Fault-injection rule (repeatable), for example `kind=429,retry-after=2,endpoint=POST /service/tickets,nth=1`.
-    #[arg(long = "fault")]
-    pub faults: Vec<FaultRule>,
 }
 
 /// The mock's configuration from the flags.
@@ -37,23 +26,23 @@ fn mock_config(args: &MockConnectWiseArgs) -> ConnectWiseConfig {
     if let Some(companies) = args.companies {
         config.companies = companies;
     }
-    if let Some(seed) = args.seed {
+    if let Some(seed) = args.server.seed {
         config.seed = seed;
     }
-    config.rate_limit = args.rate_limit;
+    config.rate_limit = args.server.rate_limit;
     config
 }
 
 /// Runs `mock-connectwise`.
 pub(crate) async fn run(args: MockConnectWiseArgs) -> ExitCode {
-    let cw = match MockConnectWise::start_on(args.addr, mock_config(&args)).await {
+    let cw = match MockConnectWise::start_on(args.server.addr, mock_config(&args)).await {
         Ok(cw) => cw,
         Err(e) => {
             eprintln!("error: {e:#}");
             return ExitCode::from(EXIT_HOST_ERROR);
         }
     };
-    add_faults(&cw, &args.faults);
+    add_faults(&cw, &args.server.faults);
     let config = cw.config();
     println!("listening on {}", cw.base_url());
     // The mock's credentials are demo values, fine to show.
