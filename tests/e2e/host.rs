@@ -315,3 +315,28 @@ fn the_connector_imports_exactly_the_world() {
     );
     assert_eq!(imported, declared);
 }
+
+/// A vendor swaps a connector by replacing its file: the running host loads the new component
+/// from the same path without a restart, and what was loaded before keeps working.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_component_replaced_on_disk_loads_without_a_restart() {
+    let dir = std::env::temp_dir().join(format!("psa-swap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("connector.wasm");
+    let host = ConnectorHost::new(HostConfig::default()).unwrap();
+
+    std::fs::copy(env!("HOSTILE_CONNECTOR_WASM"), &path).unwrap();
+    let before = host.load(&path).unwrap();
+    assert_eq!(before.info().await.unwrap().name, "hostile");
+
+    std::fs::copy(psa_harness::bundled_halo_connector(), &path).unwrap();
+    let after = host.load(&path).unwrap();
+    assert_eq!(after.info().await.unwrap().name, "halopsa");
+
+    let mock = MockHalo::start(MockConfig::default()).await.unwrap();
+    let mut session = open(&after, &mock).await;
+    assert!(!session.list_statuses().await.unwrap().unwrap().is_empty());
+    assert_eq!(before.info().await.unwrap().name, "hostile", "the old load is untouched");
+    session.close().await.unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -28,7 +28,9 @@ use clap::{Parser, Subcommand};
 use psa_host::types::ConnectorError;
 use psa_host::{ConnectorHost, HostConfig, HostError, LoadedConnector};
 
-use commands::{bench as bench_cmd, call, demo as demo_cmd, mock_halo, soak as soak_cmd};
+use commands::{
+    bench as bench_cmd, call, demo as demo_cmd, mock_connectwise, mock_halo, soak as soak_cmd,
+};
 
 /// Path of the HaloPSA connector component built from `plugin/` during this crate's build
 /// (feature `bundled-connector`). With `PSA_SKIP_PLUGIN_BUILD=1` the build is skipped and the
@@ -61,6 +63,9 @@ pub enum Command {
     Demo(demo_cmd::DemoArgs),
     /// Run the mock HaloPSA until Ctrl-C.
     MockHalo(mock_halo::MockArgs),
+    /// Run the mock ConnectWise PSA until Ctrl-C.
+    #[command(name = "mock-connectwise")]
+    MockConnectWise(mock_connectwise::MockConnectWiseArgs),
     /// Call one connector operation.
     Call(call::CallArgs),
     /// Many alerts under random faults; checks 0 lost, 0 duplicated against the mock.
@@ -92,6 +97,7 @@ pub fn main() -> ExitCode {
         match cli.command {
             Command::Demo(args) => demo_cmd::run(args).await,
             Command::MockHalo(args) => mock_halo::run(args).await,
+            Command::MockConnectWise(args) => mock_connectwise::run(args).await,
             Command::Call(args) => call::run(args, verbose).await,
             Command::Soak(args) => soak_cmd::run(args).await,
             Command::Bench(args) => bench_cmd::run(args).await,

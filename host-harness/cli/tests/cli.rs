@@ -234,3 +234,51 @@ async fn example_files_work_and_no_secret_or_token_leaks_at_trace_level() {
         "the verbose run did log"
     );
 }
+
+/// `mock-connectwise` prints its address first, then its credentials, and serves discovery.
+#[test]
+fn mock_connectwise_prints_its_address_and_serves() {
+    use std::io::{BufRead, BufReader, Read, Write};
+
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_psa-harness"))
+        .args([
+            "mock-connectwise",
+            "--addr",
+            "127.0.0.1:0",
+            "--companies",
+            "20",
+        ])
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("psa-harness runs");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let base = first
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("first line: {first}"))
+        .to_string();
+    let rest: Vec<String> = lines.by_ref().take(5).map(Result::unwrap).collect();
+    assert!(rest[0].contains("/v4_6_release/apis/3.0"), "{rest:?}");
+    assert!(
+        rest.iter()
+            .any(|l| l.contains(psa_mock::connectwise::seed_ids::CLIENT_ID)),
+        "{rest:?}"
+    );
+
+    let mut stream = std::net::TcpStream::connect(&base).unwrap();
+    write!(
+        stream,
+        "GET /login/companyinfo/psademo HTTP/1.1\r\nHost: {base}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(
+        response.contains("\"Codebase\":\"v4_6_release/\""),
+        "{response}"
+    );
+}

@@ -29,7 +29,10 @@ mod limiter;
 mod names;
 mod query;
 mod reply;
+#[macro_use]
 mod server;
+#[cfg(test)]
+mod test_client;
 
 pub mod connectwise;
 pub mod halo;

@@ -137,6 +137,67 @@ pub struct MockServer {
     expectations: Expectations,
 }
 
+/// Declares a mock's public handle `$name` over its PSA state `$shared` (which has a
+/// `config: $config` field and `fn new($config, base_url: String) -> $shared`): the struct,
+/// [`Deref`](std::ops::Deref) to [`MockServer`], `start`, `start_on`, `shutdown` and `config`.
+macro_rules! mock_handle {
+    ($(#[$meta:meta])* $name:ident, $shared:ty, $config:ty, $what:literal) => {
+        $(#[$meta])*
+        ///
+        /// It dereferences to [`MockServer`](crate::MockServer):
+        /// [`count`](crate::MockServer::count), [`expect`](crate::MockServer::expect),
+        /// [`add_fault`](crate::MockServer::add_fault),
+        /// [`received`](crate::MockServer::received),
+        /// [`base_url`](crate::MockServer::base_url) and the rest. Dropping it (or `shutdown`)
+        /// stops the server and every open connection, and checks the expectations.
+        #[derive(Debug)]
+        pub struct $name {
+            shared: std::sync::Arc<$shared>,
+            server: crate::MockServer,
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = crate::MockServer;
+
+            fn deref(&self) -> &crate::MockServer {
+                &self.server
+            }
+        }
+
+        impl $name {
+            /// Starts a server on `127.0.0.1` with a free port.
+            pub async fn start(config: $config) -> anyhow::Result<$name> {
+                let loopback = std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, 0));
+                Self::start_on(loopback, config).await
+            }
+
+            /// Starts a server on `addr` (port 0 = a free port). Must be called inside a Tokio
+            /// runtime.
+            pub async fn start_on(
+                addr: std::net::SocketAddr,
+                config: $config,
+            ) -> anyhow::Result<$name> {
+                let (listener, addr) = crate::server::bind(addr, $what).await?;
+                let (seed, rate_limit) = (config.seed, config.rate_limit);
+                let shared = std::sync::Arc::new(<$shared>::new(config, format!("http://{addr}")));
+                let server =
+                    crate::MockServer::spawn(listener, addr, shared.clone(), seed, rate_limit);
+                Ok($name { shared, server })
+            }
+
+            /// Stops the server and waits until its tasks (and open connections) are gone.
+            pub async fn shutdown(self) {
+                self.server.shutdown().await;
+            }
+
+            /// The configuration it was started with.
+            pub fn config(&self) -> &$config {
+                &self.shared.config
+            }
+        }
+    };
+}
+
 /// Binds `addr` (port 0 = a free port); returns the listener and the address clients use (a
 /// wildcard bind is reached through loopback).
 pub(crate) async fn bind(
@@ -391,9 +452,15 @@ async fn handle<P: Psa>(
     match fault {
         Fault::HugeBody { bytes } => {
             let mut response = Response::new(HugeBody::new(bytes).boxed());
-            response
-                .headers_mut()
-                .insert(CONTENT_TYPE, HeaderValue::from_static(JSON));
+            let headers = response.headers_mut();
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(JSON));
+            // The PSA's own headers (e.g. a version header), as on every other answer.
+            for (name, value) in psa
+                .finish(Reply::new(StatusCode::OK, JSON, Bytes::new()))
+                .headers
+            {
+                headers.append(name, value);
+            }
             Ok(response)
         }
         Fault::SlowFirstByte { delay } => {

@@ -9,8 +9,9 @@ use crate::Connector;
 
 /// Runs one operation. Every exported operation goes through here, so each starts a fresh audit
 /// journal: the journal holds one operation's requests, however long the session lives and
-/// whether the operation reads or writes.
-fn operation<C: Connector, T>(connector: &C, op: impl FnOnce(&C) -> T) -> T {
+/// whether the operation reads or writes. (Public so native tests run operations exactly as
+/// the export does.)
+pub fn operation<C: Connector, T>(connector: &C, op: impl FnOnce(&C) -> T) -> T {
     connector.journal().begin();
     op(connector)
 }

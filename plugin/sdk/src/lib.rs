@@ -284,6 +284,7 @@ pub mod __export {
 }
 
 mod export;
+pub use export::operation;
 
 /// Exports a [`Connector`] as the component's `psa:connector/connector` interface.
 ///

@@ -9,31 +9,42 @@ use serde_json::json;
 
 use crate::EXIT_HOST_ERROR;
 use psa_mock::halo::{FaultRule, MockConfig, MockHalo, RateLimit};
+use psa_mock::MockServer;
 
-/// Arguments of `mock-halo`.
+/// Flags of every mock command (`mock-halo`, `mock-connectwise`).
 #[derive(Debug, Args)]
-pub struct MockArgs {
+pub struct MockServerArgs {
     /// Address to listen on (port 0 = a free port).
     #[arg(long, default_value = "127.0.0.1:0")]
     pub addr: SocketAddr,
-    /// Number of seeded clients (the well-known ones are always there).
-    #[arg(long)]
-    pub clients: Option<usize>,
     /// Seed of the generated data and of random faults.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Act as a hosted instance that requires this tenant on the token endpoint.
-    #[arg(long)]
-    pub tenant: Option<String>,
     /// Rolling-window rate limit as N/SECS, for example 300/300.
     #[arg(long, value_parser = parse_rate_limit)]
     pub rate_limit: Option<RateLimit>,
-    /// Fault-injection rule (repeatable), for example `kind=500,endpoint=POST /api/tickets,nth=1`.
+    /// Fault-injection rule (repeatable), for example `kind=500,endpoint=POST /api/tickets,nth=1`
+    /// (Halo) or `kind=429,retry-after=2,endpoint=POST /service/tickets,nth=1` (ConnectWise).
     #[arg(long = "fault")]
     pub faults: Vec<FaultRule>,
 }
 
-fn parse_rate_limit(text: &str) -> Result<RateLimit, String> {
+/// Arguments of `mock-halo`.
+#[derive(Debug, Args)]
+pub struct MockArgs {
+    /// Address, seed, rate limit and faults.
+    #[command(flatten)]
+    pub server: MockServerArgs,
+    /// Number of seeded clients (the well-known ones are always there).
+    #[arg(long)]
+    pub clients: Option<usize>,
+    /// Act as a hosted instance that requires this tenant on the token endpoint.
+    #[arg(long)]
+    pub tenant: Option<String>,
+}
+
+/// Parses `--rate-limit N/SECS`.
+pub(crate) fn parse_rate_limit(text: &str) -> Result<RateLimit, String> {
     let (n, secs) = text
         .split_once('/')
         .ok_or("expected N/SECS, for example 300/300")?;
@@ -60,11 +71,11 @@ pub(crate) fn mock_config(args: &MockArgs) -> MockConfig {
     if let Some(clients) = args.clients {
         config.clients = clients;
     }
-    if let Some(seed) = args.seed {
+    if let Some(seed) = args.server.seed {
         config.seed = seed;
     }
     config.tenant = args.tenant.clone();
-    config.rate_limit = args.rate_limit;
+    config.rate_limit = args.server.rate_limit;
     config
 }
 
@@ -82,16 +93,14 @@ pub(crate) fn example_settings(halo: &MockHalo) -> serde_json::Value {
 
 /// Runs `mock-halo`.
 pub(crate) async fn run(args: MockArgs) -> ExitCode {
-    let halo = match MockHalo::start_on(args.addr, mock_config(&args)).await {
+    let halo = match MockHalo::start_on(args.server.addr, mock_config(&args)).await {
         Ok(halo) => halo,
         Err(e) => {
             eprintln!("error: {e:#}");
             return ExitCode::from(EXIT_HOST_ERROR);
         }
     };
-    for rule in &args.faults {
-        halo.add_fault(rule.clone());
-    }
+    add_faults(&halo, &args.server.faults);
     let config = halo.config();
     println!("listening on {}", halo.base_url());
     // The mock's credentials are demo values, fine to show.
@@ -105,13 +114,25 @@ pub(crate) async fn run(args: MockArgs) -> ExitCode {
         "{}",
         serde_json::to_string_pretty(&example_settings(&halo)).unwrap_or_default()
     );
+    wait_for_ctrl_c(&halo).await;
+    halo.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+/// Adds the `--fault` rules to a mock.
+pub(crate) fn add_faults(mock: &MockServer, rules: &[FaultRule]) {
+    for rule in rules {
+        mock.add_fault(rule.clone());
+    }
+}
+
+/// Prints how to stop, waits for Ctrl-C, then says how many requests the mock served.
+pub(crate) async fn wait_for_ctrl_c(mock: &MockServer) {
     println!("press Ctrl-C to stop");
     if let Err(e) = tokio::signal::ctrl_c().await {
         eprintln!("error: cannot wait for Ctrl-C: {e}");
     }
-    println!("served {} requests; stopping", halo.total_requests());
-    halo.shutdown().await;
-    ExitCode::SUCCESS
+    println!("served {} requests; stopping", mock.total_requests());
 }
 
 #[cfg(test)]

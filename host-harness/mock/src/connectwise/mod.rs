@@ -18,8 +18,9 @@
 //! - Every reply (errors and faults included) carries `api-current-version: 2025.8`.
 //! - `GET /system/info`; `/system/members` (the API member is
 //!   [`seed_ids::API_MEMBER_IDENTIFIER`]: `conditions=identifier="PsaIntegration"`);
-//!   `/company/companies`; `/service/boards` and `/service/boards/{id}/statuses|teams|types|subtypes`;
-//!   `/service/priorities`; `/service/tickets` (+ `POST /service/tickets/search`); notes and
+//!   `/company/companies`; `/company/contacts` (`childConditions` on `communicationItems`);
+//!   `/service/boards` and
+//!   `/service/boards/{id}/statuses|teams|types|subtypes`; `/service/priorities`; `/service/tickets` (+ `POST /service/tickets/search`); notes and
 //!   `allNotes`. Each list has `/count` (`{"count":n}`) and `/{id}`.
 //! - Lists: `conditions` (see `conditions`), `orderBy`, `fields`, `page`/`pageSize` (default 25,
 //!   clamped to 1000, 1-based, `[]` past the end) with an RFC 5988 `Link` header (`first`,
@@ -39,14 +40,14 @@
 //! - 404 `{"code":"NotFound","message":"Ticket N not found"}`; 405 for a wrong method; 429 (rate
 //!   limit or `kind=429` fault) with `Retry-After` and `{"error":"ConnectWiseAPI",…}`.
 //!
-//! Endpoint keys (for [`MockServer::count`], expectations and fault rules) leave out the mount:
-//! `GET /company/companies`, `POST /service/tickets`, `PATCH /service/tickets/{id}`,
+//! Endpoint keys (for [`MockServer::count`](crate::MockServer::count), expectations and fault
+//! rules) leave out the mount: `GET /company/companies`, `POST /service/tickets`, `PATCH /service/tickets/{id}`,
 //! `POST /service/tickets/{id}/notes`, `GET /login/companyinfo/{id}`.
 //!
 //! # Architecture
 //!
-//! The server, counters, expectations and faults are the crate's ([`MockServer`]); here:
-//! `routes` (mount, keys, auth, read-only endpoints, schemas), `query` (list conventions),
+//! The server, counters, expectations and faults are the crate's
+//! ([`MockServer`](crate::MockServer)); here: `routes` (mount, keys, auth, read-only endpoints, schemas), `query` (list conventions),
 //! `conditions` (the parser), `tickets` (ticket and note endpoints), `state` (records and write
 //! rules), `seed` + [`seed_ids`] (the data), `reply` (ConnectWise's error and fault bodies).
 
@@ -63,9 +64,7 @@ mod tickets;
 #[cfg(test)]
 mod tests;
 
-use std::net::{Ipv4Addr, SocketAddr};
-use std::ops::Deref;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use http::HeaderValue;
 use serde_json::{json, Value};
@@ -75,7 +74,7 @@ pub use config::ConnectWiseConfig;
 use crate::faults::Fault;
 use crate::limiter::RateLimit;
 use crate::lock;
-use crate::server::{self as http_server, MockServer, Psa, RawRequest};
+use crate::server::{Psa, RawRequest};
 use reply::Reply;
 
 /// The ConnectWise state shared by the server's connection tasks and the handle.
@@ -115,58 +114,26 @@ impl Psa for Shared {
     }
 }
 
-/// A running mock ConnectWise server. Dropping it (or [`MockConnectWise::shutdown`]) stops the
-/// server and every open connection, and checks the expectations.
-///
-/// It dereferences to [`MockServer`]: [`count`](MockServer::count),
-/// [`expect`](MockServer::expect), [`add_fault`](MockServer::add_fault),
-/// [`received`](MockServer::received), [`base_url`](MockServer::base_url) and the rest.
-#[derive(Debug)]
-pub struct MockConnectWise {
-    shared: Arc<Shared>,
-    server: MockServer,
-}
+mock_handle!(
+    /// A running mock ConnectWise server. The API is at `<base_url>/v4_6_release/apis/3.0`
+    /// (or any versioned codebase), discovery at `<base_url>/login/companyinfo/{companyId}`.
+    MockConnectWise,
+    Shared,
+    ConnectWiseConfig,
+    "mock ConnectWise"
+);
 
-impl Deref for MockConnectWise {
-    type Target = MockServer;
-
-    fn deref(&self) -> &MockServer {
-        &self.server
+impl Shared {
+    fn new(config: ConnectWiseConfig, base_url: String) -> Shared {
+        Shared {
+            base_url,
+            store: Mutex::new(seed::build(&config)),
+            config,
+        }
     }
 }
 
 impl MockConnectWise {
-    /// Starts a server on `127.0.0.1` with a free port.
-    pub async fn start(config: ConnectWiseConfig) -> anyhow::Result<MockConnectWise> {
-        Self::start_on(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), config).await
-    }
-
-    /// Starts a server on `addr` (port 0 = a free port). Must be called inside a Tokio runtime.
-    pub async fn start_on(
-        addr: SocketAddr,
-        config: ConnectWiseConfig,
-    ) -> anyhow::Result<MockConnectWise> {
-        let (listener, addr) = http_server::bind(addr, "mock ConnectWise").await?;
-        let (seed, rate_limit) = (config.seed, config.rate_limit);
-        let shared = Arc::new(Shared {
-            base_url: format!("http://{addr}"),
-            store: Mutex::new(seed::build(&config)),
-            config,
-        });
-        let server = MockServer::spawn(listener, addr, shared.clone(), seed, rate_limit);
-        Ok(MockConnectWise { shared, server })
-    }
-
-    /// Stops the server and waits until its tasks (and open connections) are gone.
-    pub async fn shutdown(self) {
-        self.server.shutdown().await;
-    }
-
-    /// The configuration it was started with.
-    pub fn config(&self) -> &ConnectWiseConfig {
-        &self.shared.config
-    }
-
     /// The API root with the on-premise codebase: `<base_url>/v4_6_release/apis/3.0`.
     pub fn api_url(&self) -> String {
         format!("{}/v4_6_release/apis/3.0", self.base_url())

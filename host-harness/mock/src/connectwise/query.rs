@@ -4,7 +4,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::conditions::{self, values_at, Cond};
+use super::conditions::{self, values_at};
 use super::reply::{bad_body, find_condition, HandlerResult, Reply};
 use super::routes::Request;
 use crate::query::compare_values;
@@ -43,28 +43,28 @@ impl Schema {
     }
 }
 
-/// The `conditions` of the request, parsed against `schema`.
-fn conditions_of(req: &Request, schema: Schema) -> Result<Option<Cond>, Reply> {
-    match req.query.text("conditions") {
-        None => Ok(None),
-        Some(text) => conditions::parse(text, &|f| schema.resolve(f)).map(Some),
-    }
-}
-
-/// The records matching the request's `conditions`.
+/// The records matching the request's `conditions` and `childConditions` (conditions on
+/// array children such as `communicationItems/value="a@b.c"`; each comparison holds when any
+/// child satisfies it).
 pub(crate) fn filter(
     req: &Request,
     items: Vec<Value>,
     schema: Schema,
 ) -> Result<Vec<Value>, Reply> {
-    let Some(cond) = conditions_of(req, schema)? else {
-        return Ok(items);
-    };
-    let mut out = Vec::new();
-    for item in items {
-        if cond.matches(&item)? {
-            out.push(item);
+    let mut conds = Vec::new();
+    for name in ["conditions", "childconditions"] {
+        if let Some(text) = req.query.text(name) {
+            conds.push(conditions::parse(text, &|f| schema.resolve(f))?);
         }
+    }
+    let mut out = Vec::new();
+    'items: for item in items {
+        for cond in &conds {
+            if !cond.matches(&item)? {
+                continue 'items;
+            }
+        }
+        out.push(item);
     }
     Ok(out)
 }

@@ -220,6 +220,24 @@ pub(crate) const COMPANIES: Schema = Schema(&[
     "_info/dateEntered",
     "_info/updatedBy",
 ]);
+pub(crate) const CONTACTS: Schema = Schema(&[
+    "id",
+    "firstName",
+    "lastName",
+    "name",
+    "title",
+    "company",
+    "company/id",
+    "company/identifier",
+    "company/name",
+    "inactiveFlag",
+    "communicationItems",
+    "communicationItems/value",
+    "communicationItems/communicationType",
+    "communicationItems/type/name",
+    "communicationItems/defaultFlag",
+    "_info",
+]);
 pub(crate) const BOARDS: Schema = Schema(&[
     "id",
     "name",
@@ -403,6 +421,10 @@ fn api(shared: &Shared, req: &Request, rest: &[&str]) -> HandlerResult {
         ["company", "companies", tail @ ..] => {
             let items = lock(&shared.store).companies.values().cloned().collect();
             collection(req, items, COMPANIES, "Company", tail)
+        }
+        ["company", "contacts", tail @ ..] => {
+            let items = lock(&shared.store).contacts.values().cloned().collect();
+            collection(req, items, CONTACTS, "Contact", tail)
         }
         ["service", "priorities", tail @ ..] => {
             let items = lock(&shared.store).priorities.values().cloned().collect();

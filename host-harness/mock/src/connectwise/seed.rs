@@ -27,6 +27,7 @@ pub(crate) fn build(config: &ConnectWiseConfig) -> Store {
     boards(&mut s);
     priorities(&mut s);
     companies(&mut s, config);
+    contacts(&mut s);
     s.next_ticket_id = 1001;
     s.next_note_id = 3001;
     tickets(&mut s);
@@ -409,6 +410,62 @@ fn companies(s: &mut Store, config: &ConnectWiseConfig) {
         let website = format!("www.{identifier}.example");
         s.companies
             .insert(id, company(id, &identifier, &name, &website, false));
+    }
+}
+
+fn contacts(s: &mut Store) {
+    for (id, company, first, last, email, inactive) in [
+        (
+            ids::CONTACT_CONTOSO_ID,
+            ids::COMPANY_CONTOSO_ID,
+            "Alex",
+            "Johnson",
+            ids::CONTACT_CONTOSO_EMAIL,
+            false,
+        ),
+        (
+            502,
+            ids::COMPANY_CONTOSO_ID,
+            "Priya",
+            "Patel",
+            "priya.patel@contoso.com",
+            false,
+        ),
+        (
+            ids::CONTACT_CONTOSO_INACTIVE_ID,
+            ids::COMPANY_CONTOSO_ID,
+            "Sam",
+            "Leaver",
+            "sam.leaver@contoso.com",
+            true,
+        ),
+        (
+            ids::CONTACT_FABRIKAM_ID,
+            ids::COMPANY_FABRIKAM_ID,
+            "Jordan",
+            "Lee",
+            "jordan.lee@fabrikam.com",
+            false,
+        ),
+        (
+            512,
+            ids::COMPANY_SMITH_AND_SONS_ID,
+            "Seán",
+            "O'Neill",
+            "sean.oneill@smithandsons.example",
+            false,
+        ),
+    ] {
+        let c = &s.companies[&company];
+        s.contacts.insert(
+            id,
+            json!({ "id": id, "firstName": first, "lastName": last, "name": format!("{first} {last}"),
+                    "company": { "id": company, "identifier": c["identifier"], "name": c["name"] },
+                    "inactiveFlag": inactive, "title": "",
+                    "communicationItems": [{ "id": id * 10, "type": { "id": 1, "name": "Email" },
+                        "value": email, "defaultFlag": true, "communicationType": "Email" }],
+                    "_info": info() }),
+        );
     }
 }
 

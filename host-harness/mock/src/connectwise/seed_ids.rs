@@ -147,6 +147,17 @@ pub const WELL_KNOWN_COMPANIES: [&str; 10] = [
 /// Id of the first generated company (then consecutive).
 pub const FIRST_GENERATED_COMPANY_ID: i64 = 300;
 
+// ---- Contacts --------------------------------------------------------------------------------
+
+/// Contact "Alex Johnson" of Contoso (`alex.johnson@contoso.com`).
+pub const CONTACT_CONTOSO_ID: i64 = 501;
+/// Email of [`CONTACT_CONTOSO_ID`].
+pub const CONTACT_CONTOSO_EMAIL: &str = "alex.johnson@contoso.com";
+/// An inactive Contoso contact ("Sam Leaver", `inactiveFlag: true`).
+pub const CONTACT_CONTOSO_INACTIVE_ID: i64 = 503;
+/// Contact "Jordan Lee" of Fabrikam (`jordan.lee@fabrikam.com`).
+pub const CONTACT_FABRIKAM_ID: i64 = 511;
+
 // ---- Tickets ---------------------------------------------------------------------------------
 
 /// A seeded open Help Desk ticket of Contoso, with two notes.

@@ -35,6 +35,8 @@ pub(crate) struct Store {
     pub subtypes: BTreeMap<i64, Value>,
     pub priorities: BTreeMap<i64, Value>,
     pub members: BTreeMap<i64, Value>,
+    /// Company contacts (each has `company{id,identifier,name}` and `communicationItems`).
+    pub contacts: BTreeMap<i64, Value>,
     pub tickets: BTreeMap<i64, Value>,
     /// Ticket notes (each has `ticketId`).
     pub notes: BTreeMap<i64, Value>,
@@ -133,46 +135,19 @@ fn resolve_ref(
     Err(missing_field("ticket", &format!("{}/id", kind.field)))
 }
 
-const COMPANY: RefKind = RefKind {
-    field: "company",
-    by: "identifier",
-    what: "Company",
-};
-const BOARD: RefKind = RefKind {
-    field: "board",
-    by: "name",
-    what: "Service Board",
-};
-const STATUS: RefKind = RefKind {
-    field: "status",
-    by: "name",
-    what: "Service Status",
-};
-const PRIORITY: RefKind = RefKind {
-    field: "priority",
-    by: "name",
-    what: "Priority",
-};
-const TEAM: RefKind = RefKind {
-    field: "team",
-    by: "name",
-    what: "Team",
-};
-const TYPE: RefKind = RefKind {
-    field: "type",
-    by: "name",
-    what: "Type",
-};
-const SUBTYPE: RefKind = RefKind {
-    field: "subType",
-    by: "name",
-    what: "SubType",
-};
-const OWNER: RefKind = RefKind {
-    field: "owner",
-    by: "identifier",
-    what: "Member",
-};
+const fn kind(field: &'static str, by: &'static str, what: &'static str) -> RefKind {
+    RefKind { field, by, what }
+}
+
+const COMPANY: RefKind = kind("company", "identifier", "Company");
+const BOARD: RefKind = kind("board", "name", "Service Board");
+const STATUS: RefKind = kind("status", "name", "Service Status");
+const PRIORITY: RefKind = kind("priority", "name", "Priority");
+const TEAM: RefKind = kind("team", "name", "Team");
+const TYPE: RefKind = kind("type", "name", "Type");
+const SUBTYPE: RefKind = kind("subType", "name", "SubType");
+const OWNER: RefKind = kind("owner", "identifier", "Member");
+const CONTACT: RefKind = kind("contact", "name", "Contact");
 
 /// Ticket fields that hold plain text, with their longest length.
 const TEXT_FIELDS: &[(&str, usize)] = &[
@@ -258,9 +233,6 @@ impl Store {
             None => ids::BOARD_ALERTS,
         };
         let mut ticket = Obj::new();
-        let id = self.next_ticket_id;
-        self.next_ticket_id += 1;
-        ticket.insert("id".into(), json!(id));
         ticket.insert("summary".into(), json!(text(body, "summary").trim()));
         ticket.insert("recordType".into(), json!("ServiceTicket"));
         ticket.insert("board".into(), id_name(&self.boards[&board]));
@@ -315,6 +287,10 @@ impl Store {
         if let Some(parent) = obj.get("parentTicketId").and_then(Value::as_i64) {
             ticket.insert("parentTicketId".into(), json!(parent));
         }
+        // Only a valid ticket takes an id.
+        let id = self.next_ticket_id;
+        self.next_ticket_id += 1;
+        ticket.insert("id".into(), json!(id));
         let when = now();
         let who = self.identifier_of(actor);
         ticket.insert(
@@ -406,18 +382,16 @@ impl Store {
                 id_identifier_name(&self.companies[&id])
             }
             "board" => id_name(&self.boards[&self.usable_board(value)?]),
-            // Contacts are not modelled: kept as given.
-            _ => match value {
-                Value::Object(_) => value.clone(),
-                other => return Err(invalid_field(
-                    "ticket",
-                    "InvalidObject",
-                    field,
-                    format!(
-                        "The field {field} must be an object such as {{\"id\": 1}}, not {other}."
-                    ),
-                )),
-            },
+            _ => {
+                let id = resolve_ref(
+                    value,
+                    &CONTACT,
+                    &self.contacts,
+                    |c| !flag(c, "inactiveFlag"),
+                    "",
+                )?;
+                id_name(&self.contacts[&id])
+            }
         })
     }
 

@@ -25,8 +25,8 @@
 //! - The PSA-neutral machinery is the crate's, shared with the ConnectWise mock: `crate::server`
 //!   (accept loop, one hyper `http1` connection task per socket, all owned by one task, so
 //!   dropping [`MockHalo`] stops everything; per request: read the body, count and log it, apply
-//!   the rate limit, pick a fault, then route) and [`MockServer`] (counters, request log,
-//!   expectations, fault rules), which [`MockHalo`] dereferences to.
+//!   the rate limit, pick a fault, then route) and [`MockServer`](crate::MockServer)
+//!   (counters, request log, expectations, fault rules), which [`MockHalo`] dereferences to.
 //! - Halo's own words for them: `faults` (status bodies), `limiter` (the 429 text).
 //! - `routes`: case-insensitive path matching, method and scope table.
 //! - `auth`: token endpoint, `/api/authinfo`, bearer/scope checks.
@@ -53,9 +53,7 @@ mod tickets;
 #[cfg(test)]
 mod tests;
 
-use std::net::{Ipv4Addr, SocketAddr};
-use std::ops::Deref;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -66,7 +64,7 @@ pub use faults::{Fault, FaultRule, FaultTrigger, ParseFaultError};
 
 use crate::clock;
 use crate::lock;
-use crate::server::{self as http_server, MockServer, Psa, RawRequest};
+use crate::server::{self as http_server, Psa, RawRequest};
 use state::{int_of, str_of, Actor};
 
 /// The Halo state shared by the server's connection tasks and the [`MockHalo`] handle.
@@ -99,53 +97,27 @@ impl Psa for Shared {
     }
 }
 
-/// A running mock Halo server. Dropping it (or [`MockServer::shutdown`]) stops the server and
-/// every open connection, and checks the expectations.
-///
-/// It dereferences to [`MockServer`]: [`count`](MockServer::count),
-/// [`expect`](MockServer::expect), [`add_fault`](MockServer::add_fault),
-/// [`received`](MockServer::received), [`base_url`](MockServer::base_url) and the rest.
-/// The API is at `<base_url>/api`, the token endpoint at `<base_url>/auth/token` (and
-/// `<base_url>/token`).
-#[derive(Debug)]
-pub struct MockHalo {
-    shared: Arc<Shared>,
-    server: MockServer,
-}
+mock_handle!(
+    /// A running mock Halo server. The API is at `<base_url>/api`, the token endpoint at
+    /// `<base_url>/auth/token` (and `<base_url>/token`).
+    MockHalo,
+    Shared,
+    MockConfig,
+    "mock Halo"
+);
 
-impl Deref for MockHalo {
-    type Target = MockServer;
-
-    fn deref(&self) -> &MockServer {
-        &self.server
+impl Shared {
+    fn new(config: MockConfig, base_url: String) -> Shared {
+        Shared {
+            base_url,
+            store: Mutex::new(seed::build(&config)),
+            tokens: Mutex::new(auth::Tokens::new(config.seed)),
+            config,
+        }
     }
 }
 
 impl MockHalo {
-    /// Starts a server on `127.0.0.1` with a free port.
-    pub async fn start(config: MockConfig) -> anyhow::Result<MockHalo> {
-        Self::start_on(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), config).await
-    }
-
-    /// Starts a server on `addr` (port 0 = a free port). Must be called inside a Tokio runtime.
-    pub async fn start_on(addr: SocketAddr, config: MockConfig) -> anyhow::Result<MockHalo> {
-        let (listener, addr) = http_server::bind(addr, "mock Halo").await?;
-        let (seed, rate_limit) = (config.seed, config.rate_limit);
-        let shared = Arc::new(Shared {
-            base_url: format!("http://{addr}"),
-            store: Mutex::new(seed::build(&config)),
-            tokens: Mutex::new(auth::Tokens::new(config.seed)),
-            config,
-        });
-        let server = MockServer::spawn(listener, addr, shared.clone(), seed, rate_limit);
-        Ok(MockHalo { shared, server })
-    }
-
-    /// Stops the server and waits until its tasks (and open connections) are gone.
-    pub async fn shutdown(self) {
-        self.server.shutdown().await;
-    }
-
     /// Connector settings for this mock: its URL and credentials only, as an admin pasting the
     /// Halo URL would give them (the tenant and authorisation server are discovered).
     pub fn connector_settings(&self) -> Vec<(String, String)> {
@@ -155,11 +127,6 @@ impl MockHalo {
             ("client_id".to_string(), config.client_id.clone()),
             ("client_secret".to_string(), config.client_secret.clone()),
         ]
-    }
-
-    /// The configuration it was started with.
-    pub fn config(&self) -> &MockConfig {
-        &self.shared.config
     }
 
     /// Makes every token issued so far answer 401 (tokens issued later work).
