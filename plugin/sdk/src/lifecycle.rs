@@ -85,15 +85,14 @@ pub trait AlertBackend {
     /// Tickets by id (those that exist), for `ticket-states`, batched as the PSA allows.
     fn read_tickets(&self, ids: &[i64]) -> Result<Vec<Self::Ticket>, ConnectorError>;
 
-    /// Creates the alert's ticket (carrying the alert key) with these details. Idempotent: when
-    /// the create's outcome is unknown ([`crate::client::outcome_unknown`]), the key is looked up
-    /// for a ticket newer than `newest_known` (0: none) before anything is re-sent.
+    /// Creates the alert's ticket (carrying the alert key). Idempotent: when the create's outcome
+    /// is unknown ([`crate::client::outcome_unknown`]), the key is looked up for a ticket newer
+    /// than [`NewAlertTicket::newest_known`] before anything is re-sent
+    /// ([`crate::client::create_idempotently`]).
     fn create_ticket(
         &self,
         profile: &MappingProfile,
-        alert: &Alert,
-        details: String,
-        newest_known: i64,
+        new: NewAlertTicket<'_>,
     ) -> Result<Self::Ticket, ConnectorError>;
 
     /// The texts that may carry occurrence markers, oldest first: the ticket's description and
@@ -139,6 +138,17 @@ pub trait AlertBackend {
 
     /// The ticket in contract terms.
     fn to_ticket(&self, ticket: &Self::Ticket) -> Result<Ticket, ConnectorError>;
+}
+
+/// A ticket the engine asks a backend to create for an alert.
+pub struct NewAlertTicket<'a> {
+    /// The alert (key, tenant, severity, summary, contact).
+    pub alert: &'a Alert,
+    /// The ticket's description: the alert's details (or a recurrence's) and the marker.
+    pub details: String,
+    /// The newest ticket id known to carry the alert key (0: none), so that a lost answer is
+    /// told apart from an older ticket.
+    pub newest_known: i64,
 }
 
 /// What `ticket-states` learned of the people on one ticket.
@@ -304,7 +314,7 @@ pub fn sync_alert<B: AlertBackend>(
             .first()
             .map(|t| backend.ticket_id(t))
             .unwrap_or(0);
-        let ticket = backend.create_ticket(profile, alert, first_details(), newest_known)?;
+        let ticket = create(backend, profile, alert, first_details(), newest_known)?;
         let id = backend.ticket_id(&ticket);
         return sync_outcome(
             backend,
@@ -321,7 +331,7 @@ pub fn sync_alert<B: AlertBackend>(
     let (existing, newest_known) =
         find_alert_ticket(backend, profile, &alert.key, request.link.as_deref())?;
     let Some(ticket) = existing else {
-        let created = backend.create_ticket(profile, alert, first_details(), newest_known)?;
+        let created = create(backend, profile, alert, first_details(), newest_known)?;
         let id = backend.ticket_id(&created);
         return sync_outcome(
             backend,
@@ -424,7 +434,13 @@ pub fn sync_alert<B: AlertBackend>(
         alert.details,
         marker(1, alert.occurrence_id.as_deref())
     );
-    let created = backend.create_ticket(profile, alert, details, newest_known.max(ticket_id))?;
+    let created = create(
+        backend,
+        profile,
+        alert,
+        details,
+        newest_known.max(ticket_id),
+    )?;
     let id = backend.ticket_id(&created);
     sync_outcome(
         backend,
@@ -436,6 +452,21 @@ pub fn sync_alert<B: AlertBackend>(
         vec![object("ticket", id)],
         vec![],
     )
+}
+
+fn create<B: AlertBackend>(
+    backend: &B,
+    profile: &MappingProfile,
+    alert: &Alert,
+    details: String,
+    newest_known: i64,
+) -> Result<B::Ticket, ConnectorError> {
+    let new = NewAlertTicket {
+        alert,
+        details,
+        newest_known,
+    };
+    backend.create_ticket(profile, new)
 }
 
 /// `resolve-alert`: closes the alert's ticket, or leaves it open with a note, as the strategy

@@ -8,14 +8,14 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use psa_connector_sdk::audit::{object, Journal};
-use psa_connector_sdk::lifecycle::{AlertBackend, TouchedMemo};
+use psa_connector_sdk::lifecycle::{AlertBackend, NewAlertTicket, TouchedMemo};
 use psa_connector_sdk::time::parse_utc;
 
 use crate::errors::invalid_response;
 use crate::model::{list_items, HaloAction, HaloTicket};
 use crate::ops::{fetch_list, parse_id};
 use crate::session::HaloSession;
-use crate::types::{Alert, ConnectorError, MappingProfile, ObjectRef, Ticket};
+use crate::types::{ConnectorError, MappingProfile, ObjectRef, Ticket};
 
 /// Ticket ids per `ticketids` request.
 const STATE_BATCH: usize = 100;
@@ -183,23 +183,22 @@ impl AlertBackend for HaloAlerts<'_> {
     fn create_ticket(
         &self,
         profile: &MappingProfile,
-        alert: &Alert,
-        details: String,
-        newest_known: i64,
+        new: NewAlertTicket<'_>,
     ) -> Result<HaloTicket, ConnectorError> {
-        let new = crate::ops::tickets::NewTicket {
+        let alert = new.alert;
+        let ticket = crate::ops::tickets::NewTicket {
             profile,
             tenant_id: &alert.tenant_id,
             severity: alert.severity,
             summary: &alert.summary,
-            details,
+            details: new.details,
             contact_name: alert
                 .contact
                 .as_ref()
                 .and_then(|c| c.name.clone().or_else(|| c.email.clone())),
             reference: self.0.reference_for(&alert.key),
         };
-        self.0.create_halo_ticket(&new, newest_known)
+        self.0.create_halo_ticket(&ticket, new.newest_known)
     }
     fn marker_texts(&self, ticket: &HaloTicket) -> Result<Vec<String>, ConnectorError> {
         let actions = self.0.actions(ticket.id)?;
