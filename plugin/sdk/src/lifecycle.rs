@@ -753,6 +753,320 @@ fn sync_outcome<B: AlertBackend>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::{PriorityMapping, SyncStrategy};
+
+    /// A PSA in memory: the reference backend a connector's own follows.
+    #[derive(Clone, Debug)]
+    struct Memo {
+        id: i64,
+        key: String,
+        texts: Vec<String>,
+        closed_at: Option<i64>,
+        priority: Option<i64>,
+        touched_by: Option<String>,
+    }
+
+    #[derive(Default)]
+    struct Memory {
+        journal: Journal,
+        tickets: RefCell<Vec<Memo>>,
+        memo: RefCell<BTreeMap<i64, TouchedMemo>>,
+        /// Operations in order, e.g. "create", "note 1", "close 1".
+        log: RefCell<Vec<String>>,
+    }
+
+    impl Memory {
+        fn get(&self, id: i64) -> Option<Memo> {
+            self.tickets.borrow().iter().find(|t| t.id == id).cloned()
+        }
+        fn with(&self, id: i64, change: impl FnOnce(&mut Memo)) {
+            change(
+                self.tickets
+                    .borrow_mut()
+                    .iter_mut()
+                    .find(|t| t.id == id)
+                    .unwrap(),
+            );
+        }
+        fn note(&self, id: i64, text: &str, what: &str) -> ObjectRef {
+            self.with(id, |t| t.texts.push(text.to_string()));
+            self.log.borrow_mut().push(format!("{what} {id}"));
+            object("note", id * 100)
+        }
+    }
+
+    impl AlertBackend for Memory {
+        type Ticket = Memo;
+        fn journal(&self) -> &Journal {
+            &self.journal
+        }
+        fn parse_id(&self, kind: &str, id: &str) -> Result<i64, ConnectorError> {
+            id.trim()
+                .parse()
+                .map_err(|_| ConnectorError::InvalidInput(format!("{kind} {id}")))
+        }
+        fn ticket_id(&self, t: &Memo) -> i64 {
+            t.id
+        }
+        fn priority_id(&self, t: &Memo) -> Option<i64> {
+            t.priority
+        }
+        fn closed_at(&self, t: &Memo) -> Option<i64> {
+            t.closed_at
+        }
+        fn is_closed(&self, _: &MappingProfile, t: &Memo) -> Result<bool, ConnectorError> {
+            Ok(t.closed_at.is_some())
+        }
+        fn carries_alert_key(&self, t: &Memo, key: &str) -> bool {
+            t.key == key
+        }
+        fn find_by_alert_key(&self, key: &str) -> Result<Vec<Memo>, ConnectorError> {
+            let mut found: Vec<Memo> = self
+                .tickets
+                .borrow()
+                .iter()
+                .filter(|t| t.key == key)
+                .cloned()
+                .collect();
+            found.sort_by_key(|t| std::cmp::Reverse(t.id));
+            Ok(found)
+        }
+        fn read_ticket(&self, id: i64) -> Result<Option<Memo>, ConnectorError> {
+            Ok(self.get(id))
+        }
+        fn read_tickets(&self, ids: &[i64]) -> Result<Vec<Memo>, ConnectorError> {
+            Ok(ids.iter().filter_map(|id| self.get(*id)).collect())
+        }
+        fn create_ticket(
+            &self,
+            _: &MappingProfile,
+            new: NewAlertTicket<'_>,
+        ) -> Result<Memo, ConnectorError> {
+            let id = self.tickets.borrow().len() as i64 + 1;
+            let ticket = Memo {
+                id,
+                key: new.alert.key.clone(),
+                texts: vec![new.details],
+                closed_at: None,
+                priority: None,
+                touched_by: None,
+            };
+            self.tickets.borrow_mut().push(ticket.clone());
+            self.log.borrow_mut().push("create".into());
+            Ok(ticket)
+        }
+        fn marker_texts(&self, t: &Memo) -> Result<Vec<String>, ConnectorError> {
+            Ok(t.texts.clone())
+        }
+        fn assigned_person(&self, _: &Memo) -> Result<Option<String>, ConnectorError> {
+            Ok(None)
+        }
+        fn touched_by(&self, t: &Memo) -> Result<Option<String>, ConnectorError> {
+            Ok(t.touched_by.clone())
+        }
+        fn last_activity(&self, _: &Memo) -> Option<String> {
+            None
+        }
+        fn touched_memo(&self) -> &RefCell<BTreeMap<i64, TouchedMemo>> {
+            &self.memo
+        }
+        fn add_note(&self, t: &Memo, text: &str) -> Result<ObjectRef, ConnectorError> {
+            Ok(self.note(t.id, text, "note"))
+        }
+        fn reopen(
+            &self,
+            _: &MappingProfile,
+            t: &Memo,
+            note: &str,
+        ) -> Result<ObjectRef, ConnectorError> {
+            self.with(t.id, |t| t.closed_at = None);
+            Ok(self.note(t.id, note, "reopen"))
+        }
+        fn close(
+            &self,
+            _: &MappingProfile,
+            t: &Memo,
+            note: &str,
+        ) -> Result<ObjectRef, ConnectorError> {
+            self.with(t.id, |t| t.closed_at = Some(now_unix()));
+            Ok(self.note(t.id, note, "close"))
+        }
+        fn set_priority(&self, t: &Memo, priority: i64) -> Result<(), ConnectorError> {
+            self.with(t.id, |t| t.priority = Some(priority));
+            Ok(())
+        }
+        fn to_ticket(&self, t: &Memo) -> Result<Ticket, ConnectorError> {
+            Ok(Ticket {
+                id: t.id.to_string(),
+                number: t.id.to_string(),
+                url: None,
+                summary: String::new(),
+                organization_id: None,
+                organization_name: None,
+                status_id: if t.closed_at.is_some() { "9" } else { "1" }.into(),
+                status_name: None,
+                closed: t.closed_at.is_some(),
+                priority_id: t.priority.map(|p| p.to_string()),
+                ticket_type_id: None,
+                team: None,
+                created_at: None,
+                last_action_at: None,
+                closed_at: None,
+                created_by_connector: true,
+                alert_key: Some(t.key.clone()),
+            })
+        }
+    }
+
+    fn profile(strategy: SyncStrategy) -> MappingProfile {
+        MappingProfile {
+            tenants: vec![],
+            fallback_organization_id: None,
+            priorities: vec![
+                PriorityMapping {
+                    severity: Severity::Low,
+                    priority_id: "4".into(),
+                },
+                PriorityMapping {
+                    severity: Severity::High,
+                    priority_id: "2".into(),
+                },
+            ],
+            default_status_id: None,
+            ticket_type_id: None,
+            team_id: None,
+            category: None,
+            strategy,
+            reopen_window_hours: 24,
+            reopen_status_id: None,
+            close_status_id: None,
+        }
+    }
+
+    fn alert(occurrence: &str, severity: Severity) -> SyncRequest {
+        SyncRequest {
+            alert: Alert {
+                key: "tenant-7/mfa-disabled".into(),
+                occurrence_id: Some(occurrence.into()),
+                tenant_id: "t".into(),
+                severity,
+                summary: "MFA disabled".into(),
+                details: "for alice".into(),
+                contact: None,
+            },
+            link: None,
+        }
+    }
+
+    fn resolve() -> ResolveRequest {
+        ResolveRequest {
+            key: "tenant-7/mfa-disabled".into(),
+            link: None,
+        }
+    }
+
+    #[test]
+    fn one_alert_one_ticket_through_its_whole_life() {
+        let psa = Memory::default();
+        let p = profile(SyncStrategy::CreateUpdateClose);
+        let sync = |request| sync_alert(&psa, &p, &request).unwrap();
+
+        let first = sync(alert("e1", Severity::Low));
+        assert_eq!(
+            (first.decision, first.occurrence),
+            (SyncDecision::Created, 1)
+        );
+        let again = sync(alert("e2", Severity::High));
+        assert_eq!((again.decision, again.occurrence), (SyncDecision::Noted, 2));
+        assert!(again.priority_raised);
+        assert_eq!(again.ticket.priority_id.as_deref(), Some("2"));
+        assert_eq!(again.audit.decision, "noted: occurrence 2, priority raised");
+        let same = sync(alert("e2", Severity::High));
+        assert_eq!(
+            (same.decision, same.occurrence),
+            (SyncDecision::Unchanged, 2)
+        );
+
+        let closed = resolve_alert(&psa, &p, &resolve()).unwrap();
+        assert_eq!(closed.decision, ResolveDecision::Closed);
+        let twice = resolve_alert(&psa, &p, &resolve()).unwrap();
+        assert_eq!(twice.decision, ResolveDecision::AlreadyClosed);
+
+        let back = sync(alert("e3", Severity::Low));
+        assert_eq!(
+            (back.decision, back.occurrence),
+            (SyncDecision::Reopened, 3)
+        );
+        assert_eq!(back.ticket.id, "1");
+
+        psa.with(1, |t| t.closed_at = Some(now_unix() - 25 * 3600));
+        let later = sync(alert("e4", Severity::Low));
+        assert_eq!(later.decision, SyncDecision::NewAfterWindow);
+        assert_eq!(later.previous_ticket_id.as_deref(), Some("1"));
+        assert_eq!((later.ticket.id.as_str(), later.occurrence), ("2", 1));
+
+        psa.with(2, |t| t.touched_by = Some("Alice Turner".into()));
+        let left = resolve_alert(&psa, &p, &resolve()).unwrap();
+        assert_eq!(left.decision, ResolveDecision::LeftOpenTouched);
+        assert_eq!(left.touched_by.as_deref(), Some("Alice Turner"));
+        assert_eq!(
+            *psa.log.borrow(),
+            ["create", "note 1", "close 1", "reopen 1", "create", "note 2"]
+        );
+        let states = ticket_states(&psa, &["2".into(), "1".into(), "3".into()]).unwrap();
+        let seen: Vec<(bool, bool, bool)> = states
+            .iter()
+            .map(|s| (s.found, s.closed, s.touched_by_person))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (true, false, true),
+                (true, true, false),
+                (false, false, false)
+            ]
+        );
+    }
+
+    #[test]
+    fn strategies_that_do_not_close_leave_tickets_open() {
+        let psa = Memory::default();
+        let only = profile(SyncStrategy::CreateOnly);
+        for _ in 0..2 {
+            let created = sync_alert(&psa, &only, &alert("e1", Severity::Low)).unwrap();
+            assert_eq!(created.decision, SyncDecision::Created);
+        }
+        assert_eq!(
+            psa.tickets.borrow().len(),
+            2,
+            "create-only: a ticket each time"
+        );
+        let left = resolve_alert(&psa, &only, &resolve()).unwrap();
+        assert_eq!(left.decision, ResolveDecision::LeftOpenStrategy);
+        assert!(
+            left.audit.created.is_empty(),
+            "create-only never changes tickets"
+        );
+
+        let update = profile(SyncStrategy::CreateAndUpdate);
+        let noted = resolve_alert(&psa, &update, &resolve()).unwrap();
+        assert_eq!(noted.decision, ResolveDecision::LeftOpenStrategy);
+        assert_eq!(noted.audit.created.len(), 1, "a note says why");
+        let missing = ResolveRequest {
+            key: "nothing".into(),
+            link: None,
+        };
+        assert_eq!(
+            resolve_alert(&psa, &update, &missing).unwrap().decision,
+            ResolveDecision::NotFound
+        );
+        let mut blank = alert("e1", Severity::Low);
+        blank.alert.key = "  ".into();
+        assert!(matches!(
+            sync_alert(&psa, &update, &blank),
+            Err(ConnectorError::InvalidInput(_))
+        ));
+    }
 
     #[test]
     fn markers_round_trip_and_take_the_highest() {
