@@ -11,7 +11,10 @@ fn main() {
     let fixture = manifest_dir.join("fixtures").join("hostile-connector");
     let wit = [
         manifest_dir.join("..").join("wit"),
-        manifest_dir.join("..").join("plugin").join("guest-bindings.rs"),
+        manifest_dir
+            .join("..")
+            .join("plugin")
+            .join("guest-bindings.rs"),
     ];
     // (nested target dir, exported variable, features)
     for (target_dir_name, export_as, features) in [
