@@ -336,7 +336,11 @@ async fn a_component_replaced_on_disk_loads_without_a_restart() {
     let mock = MockHalo::start(MockConfig::default()).await.unwrap();
     let mut session = open(&after, &mock).await;
     assert!(!session.list_statuses().await.unwrap().unwrap().is_empty());
-    assert_eq!(before.info().await.unwrap().name, "hostile", "the old load is untouched");
+    assert_eq!(
+        before.info().await.unwrap().name,
+        "hostile",
+        "the old load is untouched"
+    );
     session.close().await.unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 }

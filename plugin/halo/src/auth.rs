@@ -20,6 +20,8 @@ use crate::settings::{AUTH_URL, SCOPE, TENANT};
 use crate::types::{ConnectorError, SettingProblem};
 
 const DEFAULT_TOKEN_LIFETIME: u64 = 3600;
+/// Longest token lifetime believed (a day); longer answers are cut to it.
+const MAX_TOKEN_LIFETIME: u64 = 24 * 3600;
 
 /// Where the authorisation server came from.
 #[derive(Debug, Clone)]
@@ -239,7 +241,10 @@ fn token_from_json(
         .int("expires_in")
         .and_then(|s| u64::try_from(s).ok())
         .filter(|s| *s > 0)
-        .unwrap_or(DEFAULT_TOKEN_LIFETIME);
+        .unwrap_or(DEFAULT_TOKEN_LIFETIME)
+        // A lifetime beyond what the clock can add (Halo would never say so, but a proxy or a
+        // bug might) is treated as a day: `Instant + Duration` must not overflow.
+        .min(MAX_TOKEN_LIFETIME);
     // Renew a minute early (or halfway, for short-lived tokens).
     let usable = lifetime.saturating_sub(60).max(lifetime / 2);
     let scopes = obj
@@ -250,7 +255,9 @@ fn token_from_json(
         .collect();
     Ok(Token {
         authorization: format!("{token_type} {access_token}"),
-        expires_at: Instant::now() + Duration::from_secs(usable),
+        expires_at: Instant::now()
+            .checked_add(Duration::from_secs(usable))
+            .unwrap_or_else(Instant::now),
         scopes,
     })
 }

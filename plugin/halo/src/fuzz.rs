@@ -739,7 +739,6 @@ fn info_describes_the_connector() {
 /// `any_token_answer_is_used_only_when_it_carries_a_token` at 200,000 cases) must still give a
 /// usable token, not a panic (a trap in the component).
 #[test]
-#[ignore = "known connector defect: plugin/halo/src/auth.rs token_from_json adds expires_in to Instant::now() unchecked and panics with 'overflow when adding duration to instant'; remove this ignore with the fix"]
 fn a_token_lifetime_beyond_the_clock_is_not_a_panic() {
     for body in [
         r#"{"access_token":"0","expires_in":4.536307035117198e+281}"#,
