@@ -5,8 +5,10 @@
 //! ```
 //! use psa_connector_sdk::errors::error_message;
 //!
-//! assert_eq!(error_message(br#"{"code":"NotFound","message":"Ticket 9 not found"}"#), "Ticket 9 not found");
-//! assert_eq!(error_message(b"<html><title>502 Bad Gateway</title></html>"), "HTML page: 502 Bad Gateway");
+//! let not_found = br#"{"code":"NotFound","message":"Ticket 9 not found"}"#;
+//! assert_eq!(error_message(not_found), "Ticket 9 not found");
+//! let gateway = b"<html><title>502 Bad Gateway</title></html>";
+//! assert_eq!(error_message(gateway), "HTML page: 502 Bad Gateway");
 //! ```
 
 use serde_json::Value;
