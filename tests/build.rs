@@ -11,10 +11,8 @@ fn main() {
     let fixture = manifest_dir.join("fixtures").join("hostile-connector");
     let wit = [
         manifest_dir.join("..").join("wit"),
-        manifest_dir
-            .join("..")
-            .join("plugin")
-            .join("guest-bindings.rs"),
+        // The fixture is built on the guest SDK.
+        manifest_dir.join("..").join("plugin").join("sdk"),
     ];
     // (nested target dir, exported variable, features)
     for (target_dir_name, export_as, features) in [

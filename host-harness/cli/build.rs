@@ -1,6 +1,7 @@
 //! With the `bundled-connector` feature (on by default), builds the HaloPSA connector in
-//! `../plugin` for `wasm32-wasip2` and exports its path as `HALO_CONNECTOR_WASM` (see
-//! `psa_harness::bundled_halo_connector`). `PSA_SKIP_PLUGIN_BUILD=1` skips the build.
+//! `plugin/halo` (on the guest SDK in `plugin/sdk`, watched too) for `wasm32-wasip2` and exports
+//! its path as `HALO_CONNECTOR_WASM` (see `psa_harness::bundled_halo_connector`).
+//! `PSA_SKIP_PLUGIN_BUILD=1` skips the build.
 
 use std::path::Path;
 
@@ -11,7 +12,7 @@ fn main() {
     }
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     component_build::build(&component_build::Component {
-        crate_dir: &workspace.join("plugin"),
+        crate_dir: &workspace.join("plugin").join("halo"),
         artifact: "halo_connector.wasm",
         target_dir_name: "psa-wasm-target",
         export_as: "HALO_CONNECTOR_WASM",
@@ -19,7 +20,7 @@ fn main() {
         also_watch: &[
             workspace.join("wit"),
             workspace.join("Cargo.lock"),
-            workspace.join("plugin").join("guest-bindings.rs"),
+            workspace.join("plugin").join("sdk"),
         ],
         features: &[],
     });

@@ -5,8 +5,8 @@
 //! - [`soak`] and [`bench`]: the soak and the benchmark themselves, also used by the
 //!   end-to-end tests.
 //! - With the `bundled-connector` feature (default), `build.rs` builds the HaloPSA connector in
-//!   `plugin/` for `wasm32-wasip2` (installing the target through rustup when it is missing) and
-//!   [`bundled_halo_connector`] is its path.
+//!   `plugin/halo` for `wasm32-wasip2` (installing the target through rustup when it is missing)
+//!   and [`bundled_halo_connector`] is its path.
 //!
 //! Exit codes: 0 success, 1 the connector answered with its typed error, 2 a host or usage
 //! error. Logs go to stderr (`RUST_LOG`, or `-v`/`-vv`/`-vvv`); with `call --json` nothing but
@@ -32,7 +32,7 @@ use commands::{
     bench as bench_cmd, call, demo as demo_cmd, mock_connectwise, mock_halo, soak as soak_cmd,
 };
 
-/// Path of the HaloPSA connector component built from `plugin/` during this crate's build
+/// Path of the HaloPSA connector component built from `plugin/halo` during this crate's build
 /// (feature `bundled-connector`). With `PSA_SKIP_PLUGIN_BUILD=1` the build is skipped and the
 /// file may be missing or stale.
 #[cfg(feature = "bundled-connector")]

@@ -15,7 +15,9 @@ use serde_json::Value;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::http::{Request, Response, TransportError};
+use psa_connector_sdk::http::{Request, Response, TransportError};
+use psa_connector_sdk::{operation, Connector};
+
 use crate::session::HaloSession;
 use crate::testing::{settings, Scripted, TOKEN};
 use crate::types::*;
@@ -259,7 +261,7 @@ fn call(session: &HaloSession, op: Op, inputs: &Inputs) -> Result<Out, Connector
         contact: None,
     };
     // Through `operation`, as every exported operation is run.
-    session.operation(|session| match op {
+    operation(session, |session| match op {
         Op::TestConnection => session.test_connection().map(Out::Report),
         Op::ListOrganizations => session
             .list_organizations(inputs.query.clone())
@@ -712,14 +714,14 @@ proptest! {
 
     #[test]
     fn error_bodies_always_give_a_bounded_message(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
-        let message = crate::halo::errors::halo_message(&bytes);
+        let message = crate::errors::halo_message(&bytes);
         prop_assert!(!message.is_empty() && message.chars().count() <= 301);
     }
 
     #[test]
     fn halo_times_never_panic(text in "\\PC{0,30}") {
-        let _ = crate::time::parse_halo_time(&text);
-        let _ = crate::time::normalise(&text);
+        let _ = psa_connector_sdk::time::parse_utc(&text);
+        let _ = psa_connector_sdk::time::normalise(&text);
     }
 }
 
@@ -749,9 +751,8 @@ fn a_token_lifetime_beyond_the_clock_is_not_a_panic() {
             crate::testing::json(200, r#"[{"id":1,"name":"New"}]"#)
         });
         let session = HaloSession::open(&settings(), transport).expect("valid settings");
-        let statuses = session
-            .operation(|s| s.list_statuses())
-            .unwrap_or_else(|e| panic!("{body}: {e:?}"));
+        let statuses =
+            operation(&session, |s| s.list_statuses()).unwrap_or_else(|e| panic!("{body}: {e:?}"));
         assert_eq!(statuses.len(), 1, "{body}");
         assert_eq!(log.count("GET /api/Status"), 1, "{body}");
     }

@@ -7,16 +7,19 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::audit::object;
-use crate::halo::errors::{invalid_response, is_host_denial};
-use crate::halo::model::{saved_object, HaloTicket, Obj};
+use psa_connector_sdk::audit::object;
+use psa_connector_sdk::client::create_idempotently;
+use psa_connector_sdk::lifecycle::stored_alert_key;
+
+use crate::errors::invalid_response;
+use crate::model::{saved_object, HaloTicket, Obj};
 use crate::ops::{fetch_list, parse_id};
 use crate::session::HaloSession;
-use crate::time::{normalise, now_unix};
 use crate::types::{
     ConnectorError, MappingProfile, Note, NoteAdded, Severity, Ticket, TicketChange, TicketPage,
     TicketQuery, TicketRequest, TicketScope, TicketUpdate,
 };
+use psa_connector_sdk::time::{normalise, now_unix};
 
 /// Keys longer than this are stored hashed, to stay within Halo's field length.
 const MAX_STORED_KEY: usize = 80;
@@ -44,16 +47,15 @@ impl HaloSession {
     /// `<prefix>#<key>`, the value written to `supplier_reference`.
     pub(crate) fn reference_for(&self, key: &str) -> String {
         let key = key.trim();
-        let stored = if key.len() > MAX_STORED_KEY {
-            format!("h:{:016x}", fnv1a(key.as_bytes()))
-        } else {
-            key.to_string()
-        };
-        format!("{}#{stored}", self.api.settings.reference_prefix)
+        format!(
+            "{}#{}",
+            self.settings().reference_prefix,
+            stored_alert_key(key, MAX_STORED_KEY)
+        )
     }
 
     fn own_prefix(&self) -> String {
-        format!("{}#", self.api.settings.reference_prefix)
+        format!("{}#", self.settings().reference_prefix)
     }
 
     pub fn create_ticket(
@@ -61,7 +63,7 @@ impl HaloSession {
         profile: &MappingProfile,
         request: &TicketRequest,
     ) -> Result<TicketChange, ConnectorError> {
-        let nonce = crate::entropy::next_u64();
+        let nonce = psa_connector_sdk::entropy::next_u64();
         let reference = self.reference_for(&format!("ticket:{:x}{:08x}", now_unix(), nonce as u32));
         let created = self.create_halo_ticket(
             &NewTicket {
@@ -76,7 +78,7 @@ impl HaloSession {
             0,
         )?;
         let ticket = self.to_ticket(&created)?;
-        let audit = self.api.journal.record_for(
+        let audit = self.api.journal().record_for(
             "create-ticket",
             "created",
             vec![object("ticket", created.id)],
@@ -133,25 +135,13 @@ impl HaloSession {
         payload.insert("supplier_reference".into(), json!(new.reference));
         let body = Value::Array(vec![Value::Object(payload)]);
 
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match self.api.post("Tickets", &body) {
-                Ok(json) => return ticket_from_save(&json),
-                Err(error) if outcome_unknown(&error) => {
-                    // The create may have reached Halo: look before sending it again.
-                    if let Some(existing) =
-                        self.newest_by_reference(&new.reference, known_max_id)?
-                    {
-                        return Ok(existing);
-                    }
-                    if attempt >= CREATE_ATTEMPTS {
-                        return Err(error);
-                    }
-                }
-                Err(error) => return Err(error),
-            }
-        }
+        // A create that may have reached Halo is looked up before it is sent again.
+        create_idempotently(
+            CREATE_ATTEMPTS,
+            || self.api.post("Tickets", &body),
+            |json| ticket_from_save(&json),
+            || self.newest_by_reference(&new.reference, known_max_id),
+        )
     }
 
     /// The profile's organization (and site) for a host tenant.
@@ -338,7 +328,7 @@ impl HaloSession {
             .post("Tickets", &Value::Array(vec![Value::Object(payload)]))?;
         let saved = ticket_from_save(&saved)?;
         let ticket = self.to_ticket(&saved)?;
-        let audit = self.api.journal.record_for(
+        let audit = self.api.journal().record_for(
             "update-ticket",
             "updated",
             vec![],
@@ -350,7 +340,7 @@ impl HaloSession {
     pub fn add_note(&self, id: &str, note: &Note) -> Result<NoteAdded, ConnectorError> {
         let ticket_id = parse_id("ticket", id)?;
         let action_id = self.post_action(ticket_id, &note.text, note.private, None)?;
-        let audit = self.api.journal.record_for(
+        let audit = self.api.journal().record_for(
             "add-note",
             if note.private {
                 "private note added"
@@ -381,7 +371,7 @@ impl HaloSession {
         if ticket.closed {
             let audit =
                 self.api
-                    .journal
+                    .journal()
                     .record_for("close-ticket", "already closed", vec![], vec![]);
             return Ok(TicketChange { ticket, audit });
         }
@@ -392,7 +382,7 @@ impl HaloSession {
             .unwrap_or("Closed by the security platform.");
         let action = self.post_action(id, text, true, Some(closed_status))?;
         let ticket = self.get_ticket(&id.to_string())?;
-        let audit = self.api.journal.record_for(
+        let audit = self.api.journal().record_for(
             "close-ticket",
             "closed",
             vec![object("action", action)],
@@ -443,7 +433,7 @@ impl HaloSession {
             .as_deref()
             .filter(|r| r.len() > prefix.len() && r[..prefix.len()].eq_ignore_ascii_case(&prefix))
             .map(|r| r[prefix.len()..].to_string());
-        let base = self.api.settings.base_url.as_str().trim_end_matches('/');
+        let base = self.settings().base_url.as_str().trim_end_matches('/');
         Ok(Ticket {
             id: t.id.to_string(),
             number: t.id.to_string(),
@@ -475,28 +465,13 @@ pub fn priority_for(
     profile: &MappingProfile,
     severity: Severity,
 ) -> Result<Option<i64>, ConnectorError> {
-    profile
-        .priorities
-        .iter()
-        .find(|p| p.severity == severity)
-        .map(|p| parse_id("priority", &p.priority_id))
-        .transpose()
+    psa_connector_sdk::lifecycle::priority_for(profile, severity, parse_id)
 }
 
 fn ticket_from_save(json: &Value) -> Result<HaloTicket, ConnectorError> {
     saved_object(json)
         .and_then(HaloTicket::from_json)
         .map_err(|m| invalid_response("POST /api/Tickets", m))
-}
-
-/// Errors after which a write may or may not have been applied by Halo.
-fn outcome_unknown(error: &ConnectorError) -> bool {
-    match error {
-        ConnectorError::Transport(_) => !is_host_denial(error),
-        ConnectorError::InvalidResponse(_) => true,
-        ConnectorError::Remote(r) => r.status >= 500,
-        _ => false,
-    }
 }
 
 fn contact_name(contact: Option<&crate::types::Contact>) -> Option<String> {
@@ -517,22 +492,15 @@ fn truncate(text: &str, max: usize) -> String {
     }
 }
 
-/// FNV-1a, for storing over-long keys (stable across builds, unlike std's hasher).
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
-        (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use std::cell::Cell;
     use std::rc::Rc;
 
-    use crate::http::TransportError;
     use crate::session::HaloSession;
     use crate::testing::{json, settings, Scripted, TOKEN};
     use crate::types::{MappingProfile, Severity, SyncStrategy, TenantMapping, TicketRequest};
+    use psa_connector_sdk::http::TransportError;
 
     fn profile() -> MappingProfile {
         MappingProfile {

@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use crate::halo::errors::invalid_response;
-use crate::halo::model::Obj;
+use crate::errors::invalid_response;
+use crate::model::Obj;
 use crate::ops::{fetch_all, parse_id};
 use crate::session::HaloSession;
 use crate::types::{ConnectorError, Priority, Status, Team, TicketType};
@@ -190,7 +190,7 @@ impl HaloSession {
                 })
                 .collect())
         })?;
-        let wanted: Vec<&str> = match &self.api.settings.note_outcome {
+        let wanted: Vec<&str> = match &self.settings().note_outcome {
             Some(name) => vec![name.as_str()],
             None => NOTE_OUTCOMES.to_vec(),
         };

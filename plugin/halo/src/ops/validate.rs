@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::halo::model::Obj;
+use crate::model::Obj;
 use crate::ops::fetch_list;
 use crate::ops::organizations::organization_from_json;
 use crate::session::HaloSession;
@@ -68,7 +68,7 @@ impl HaloSession {
     }
 
     fn check_permissions(&self, findings: &mut Findings) -> Result<(), ConnectorError> {
-        let token = self.api.token()?;
+        let token = self.token()?;
         if !Settings::scope_grants(&token.scopes, "edit:tickets") {
             findings.error("missing-edit-permission", "api application".into(),
                 format!("the token's scopes ({}) do not allow creating or editing tickets", token.scopes.join(" ")),

@@ -1,5 +1,5 @@
-//! A scripted [`Transport`] for native unit tests: answers from a closure, records every request
-//! and every sleep (no real time passes).
+//! A scripted [`Transport`] for connectors' native unit tests: answers from a closure, records
+//! every request and every sleep (no real time passes).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -12,11 +12,14 @@ type Handler = Box<dyn Fn(&Request, usize) -> Result<Response, TransportError>>;
 /// What the fake saw, shared with the test.
 #[derive(Default)]
 pub struct Log {
+    /// `METHOD /path` of every request, in order.
     pub requests: RefCell<Vec<String>>,
+    /// Every sleep asked for.
     pub sleeps: RefCell<Vec<Duration>>,
 }
 
 impl Log {
+    /// Requests starting with `prefix` (e.g. `POST /api/Tickets`).
     pub fn count(&self, prefix: &str) -> usize {
         self.requests
             .borrow()
@@ -26,6 +29,7 @@ impl Log {
     }
 }
 
+/// The fake transport.
 pub struct Scripted {
     handler: Handler,
     log: Rc<Log>,
@@ -66,6 +70,7 @@ impl Transport for Scripted {
     }
 }
 
+/// A JSON answer.
 pub fn json(status: u16, body: &str) -> Result<Response, TransportError> {
     Ok(Response {
         status,
@@ -74,21 +79,11 @@ pub fn json(status: u16, body: &str) -> Result<Response, TransportError> {
     })
 }
 
+/// An answer with any content type.
 pub fn text(status: u16, content_type: &str, body: &str) -> Result<Response, TransportError> {
     Ok(Response {
         status,
         headers: vec![("content-type".into(), content_type.into())],
         body: body.as_bytes().to_vec(),
     })
-}
-
-pub const TOKEN: &str =
-    r#"{"access_token":"tok","token_type":"Bearer","expires_in":3600,"scope":"all"}"#;
-
-pub fn settings() -> Vec<(String, String)> {
-    vec![
-        ("base_url".into(), "https://acme.halopsa.com".into()),
-        ("client_id".into(), "id".into()),
-        ("client_secret".into(), "secret".into()),
-    ]
 }

@@ -1,4 +1,5 @@
-//! [`Transport`] over `wasi:http/outgoing-handler`, the host's HTTP. Only compiled for wasm.
+//! [`Transport`] over `wasi:http/outgoing-handler`, the host's HTTP. Also compiled natively
+//! (where wasi's imports are stubs that are never called), so the export compiles there too.
 //!
 //! WASI resources have parent/child rules (a body stream must be dropped before its body, the
 //! headers before their response), so every child is dropped explicitly before its parent.
@@ -50,6 +51,7 @@ fn send(request: &Request) -> Result<Response, TransportError> {
     let method = match request.method {
         Method::Get => WasiMethod::Get,
         Method::Post => WasiMethod::Post,
+        Method::Patch => WasiMethod::Patch,
     };
     outgoing.set_method(&method).map_err(failed("set method"))?;
     let scheme = match request.url.scheme() {

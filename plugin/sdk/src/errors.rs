@@ -1,17 +1,28 @@
-//! The one place where HTTP statuses and Halo error bodies become `connector-error`s.
+//! PSA-independent error handling: the message of any error body, transport failures, invalid
+//! responses, and one-line renderings. (Each PSA maps statuses to errors with its own hints:
+//! [`crate::client::ErrorMap`].)
+//!
+//! ```
+//! use psa_connector_sdk::errors::error_message;
+//!
+//! let not_found = br#"{"code":"NotFound","message":"Ticket 9 not found"}"#;
+//! assert_eq!(error_message(not_found), "Ticket 9 not found");
+//! let gateway = b"<html><title>502 Bad Gateway</title></html>";
+//! assert_eq!(error_message(gateway), "HTML page: 502 Bad Gateway");
+//! ```
 
 use serde_json::Value;
 
 use crate::http::TransportError;
-use crate::types::{ConnectorError, InvalidResponse, RemoteError};
+use crate::types::{ConnectorError, InvalidResponse};
 
-/// Longest Halo message passed on (Halo sometimes answers with whole HTML pages).
-const MAX_MESSAGE_CHARS: usize = 300;
+/// Longest PSA message passed on (PSAs sometimes answer with whole HTML pages).
+pub const MAX_MESSAGE_CHARS: usize = 300;
 
-/// Halo's message from an error body, whatever its shape: a JSON string, `{"message"}`,
+/// The PSA's message from an error body, whatever its shape: a JSON string, `{"message"}`,
 /// `{"Message"}`, `{"error","error_description"}`, `{"errorMessage"}`, an ASP.NET
-/// `{"field":["msg"]}` dictionary, or plain text / HTML.
-pub fn halo_message(body: &[u8]) -> String {
+/// `{"field":["msg"]}` dictionary, or plain text / HTML; bounded and on one line.
+pub fn error_message(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let message = match serde_json::from_slice::<Value>(body) {
         Ok(Value::String(s)) => s,
@@ -81,22 +92,7 @@ fn strip_markup(text: &str) -> String {
     format!("HTML page: {}", out.trim())
 }
 
-/// Maps a non-success status (other than 401/429, which the client handles) to an error.
-pub fn status_error(status: u16, body: &[u8], endpoint: &str) -> ConnectorError {
-    let message = halo_message(body);
-    match status {
-        403 => ConnectorError::PermissionDenied(format!(
-            "Halo refused {endpoint} (403): {message}. Tick the needed permission on the API application's Permissions tab and check the agent's role"
-        )),
-        404 => ConnectorError::NotFound(format!("{endpoint}: {message}")),
-        _ => ConnectorError::Remote(RemoteError {
-            status,
-            message,
-            endpoint: endpoint.to_string(),
-        }),
-    }
-}
-
+/// `invalid-response` naming the endpoint (e.g. `GET /api/Tickets`).
 pub fn invalid_response(endpoint: &str, message: impl Into<String>) -> ConnectorError {
     ConnectorError::InvalidResponse(InvalidResponse {
         endpoint: endpoint.to_string(),
@@ -110,6 +106,8 @@ pub fn is_host_denial(error: &ConnectorError) -> bool {
     matches!(error, ConnectorError::Transport(m) if m.contains(crate::http::HOST_DENIAL))
 }
 
+/// A transport failure as a `connector-error` naming the endpoint (a body over the size limit is
+/// an invalid response).
 pub fn transport_error(endpoint: &str, error: &TransportError) -> ConnectorError {
     match error {
         TransportError::TooLarge(limit) => {
@@ -143,24 +141,26 @@ mod tests {
     #[test]
     fn reads_every_error_shape() {
         assert_eq!(
-            halo_message(br#""An Outcome must be entered""#),
+            error_message(br#""An Outcome must be entered""#),
             "An Outcome must be entered"
         );
-        assert_eq!(halo_message(br#"{"message":"nope"}"#), "nope");
-        assert_eq!(halo_message(br#"{"Message":"nope"}"#), "nope");
+        assert_eq!(error_message(br#"{"message":"nope"}"#), "nope");
+        assert_eq!(error_message(br#"{"Message":"nope"}"#), "nope");
         assert_eq!(
-            halo_message(br#"{"error":"invalid_client","error_description":"bad"}"#),
+            error_message(br#"{"error":"invalid_client","error_description":"bad"}"#),
             "invalid_client: bad"
         );
         assert_eq!(
-            halo_message(br#"{"[0].id":["must be int"]}"#),
+            error_message(br#"{"[0].id":["must be int"]}"#),
             "[0].id: must be int"
         );
         assert_eq!(
-            halo_message(b"<html><head><title>502 Bad Gateway</title></head><body>x</body></html>"),
+            error_message(
+                b"<html><head><title>502 Bad Gateway</title></head><body>x</body></html>"
+            ),
             "HTML page: 502 Bad Gateway"
         );
-        assert_eq!(halo_message(b""), "(no message)");
-        assert!(halo_message(&[b'x'; 5000]).chars().count() <= MAX_MESSAGE_CHARS + 1);
+        assert_eq!(error_message(b""), "(no message)");
+        assert!(error_message(&[b'x'; 5000]).chars().count() <= MAX_MESSAGE_CHARS + 1);
     }
 }

@@ -10,10 +10,12 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use url::Url;
 
-use crate::halo::api::{parse_json, HaloApi, Resend, Token, REQUEST_TIMEOUT};
-use crate::halo::errors::{halo_message, is_host_denial, short, status_error};
-use crate::halo::model::Obj;
-use crate::http::{Method, Request, HOST_DENIAL};
+use psa_connector_sdk::client::Http;
+use psa_connector_sdk::http::{Method, Request, HOST_DENIAL};
+
+use crate::api::{parse_json, HaloAuth, Resend, Token, REQUEST_TIMEOUT};
+use crate::errors::{halo_message, is_host_denial, short, status_error};
+use crate::model::Obj;
 use crate::settings::{AUTH_URL, SCOPE, TENANT};
 use crate::types::{ConnectorError, SettingProblem};
 
@@ -40,36 +42,43 @@ fn setting_problem(key: &str, message: String) -> ConnectorError {
     })
 }
 
-impl HaloApi {
+impl HaloAuth {
     /// `Authorization` header value for the API, getting a token when needed.
-    pub fn authorization(&self) -> Result<String, ConnectorError> {
-        Ok(self.token()?.authorization)
+    pub fn authorization(&self, http: &Http) -> Result<String, ConnectorError> {
+        Ok(self.token(http)?.authorization)
     }
 
     /// The current token (fetched when missing or about to expire).
-    pub fn token(&self) -> Result<Token, ConnectorError> {
+    pub fn token(&self, http: &Http) -> Result<Token, ConnectorError> {
         if let Some(token) = self.token.borrow().as_ref() {
             if Instant::now() < token.expires_at {
                 return Ok(token.clone());
             }
         }
-        let token = self.fetch_token()?;
+        let token = self.fetch_token(http)?;
         self.token.replace(Some(token.clone()));
         Ok(token)
     }
 
     /// The token endpoint, discovered once per session.
-    pub fn token_endpoint(&self) -> Result<Url, ConnectorError> {
-        Ok(self.token_endpoint_and_source()?.0)
+    pub fn token_endpoint(&self, http: &Http) -> Result<Url, ConnectorError> {
+        Ok(self.token_endpoint_and_source(http)?.0)
     }
 
-    fn token_endpoint_and_source(&self) -> Result<(Url, AuthSource), ConnectorError> {
+    /// `<resource server>/authinfo`.
+    fn authinfo_url(&self) -> Url {
+        let mut url = self.settings.resource_url.clone();
+        url.set_path(&format!("{}/authinfo", url.path().trim_end_matches('/')));
+        url
+    }
+
+    fn token_endpoint_and_source(&self, http: &Http) -> Result<(Url, AuthSource), ConnectorError> {
         if let Some(found) = self.token_endpoint.borrow().as_ref() {
             return Ok(found.clone());
         }
         let (auth_url, discovered_tenant, source) = match &self.settings.auth_url {
             Some(url) => (url.clone(), None, AuthSource::Setting),
-            None => match self.discover() {
+            None => match self.discover(http) {
                 Ok(Some((url, tenant))) => (url, tenant, AuthSource::Discovered),
                 Ok(None) => (self.default_auth_url(), None, AuthSource::Assumed(None)),
                 Err(error) => (
@@ -97,8 +106,8 @@ impl HaloApi {
 
     /// `GET /api/authinfo` → (authorisation server, tenant); `None` when Halo's answer names
     /// none; the error when no answer came (denied by the host, or the request failed).
-    fn discover(&self) -> Result<Option<(Url, Option<String>)>, ConnectorError> {
-        let url = self.api_url("authinfo", &[]);
+    fn discover(&self, http: &Http) -> Result<Option<(Url, Option<String>)>, ConnectorError> {
+        let url = self.authinfo_url();
         let request = Request {
             method: Method::Get,
             url: url.clone(),
@@ -106,7 +115,7 @@ impl HaloApi {
             body: None,
             timeout: REQUEST_TIMEOUT,
         };
-        let response = self.send(&format!("GET {}", url.path()), &request, Resend::Safe)?;
+        let response = http.send(&format!("GET {}", url.path()), &request, Resend::Safe)?;
         if response.status != 200 {
             return Ok(None);
         }
@@ -121,8 +130,8 @@ impl HaloApi {
         Ok(named.map(|auth| (auth, obj.text("tenant_id"))))
     }
 
-    fn fetch_token(&self) -> Result<Token, ConnectorError> {
-        let (endpoint, source) = self.token_endpoint_and_source()?;
+    fn fetch_token(&self, http: &Http) -> Result<Token, ConnectorError> {
+        let (endpoint, source) = self.token_endpoint_and_source(http)?;
         let label = format!("POST {}", endpoint.path());
         let form = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("grant_type", "client_credentials")
@@ -144,7 +153,7 @@ impl HaloApi {
             timeout: REQUEST_TIMEOUT,
         };
         // A token request changes nothing in Halo, so it is safe to re-send.
-        let response = self
+        let response = http
             .send(&label, &request, Resend::Safe)
             .map_err(|error| self.unreachable_token_endpoint(&endpoint, &source, error))?;
         if response.status == 200 {
@@ -160,7 +169,7 @@ impl HaloApi {
     }
 }
 
-impl HaloApi {
+impl HaloAuth {
     /// The token request got no answer: say what happened, from how the authorisation server
     /// was found (only a server Halo named is "named by Halo").
     fn unreachable_token_endpoint(
@@ -192,7 +201,7 @@ impl HaloApi {
                 format!("Halo's /api/authinfo named no authorisation server, so {auth} was assumed, and the host denied the token request to {token_url}. Fill in the Authorisation server setting (from {api_details}), or ask the platform's administrator to allow {origin}"),
             ),
             AuthSource::Assumed(Some(discovery)) => {
-                let authinfo = self.api_url("authinfo", &[]);
+                let authinfo = self.authinfo_url();
                 let discovery_denied = is_host_denial(discovery);
                 let discovery = if discovery_denied {
                     format!("GET {authinfo}: {HOST_DENIAL}")
@@ -225,7 +234,7 @@ fn token_from_json(
 ) -> Result<Token, ConnectorError> {
     let obj = Obj(json);
     let access_token = obj.text("access_token").ok_or_else(|| {
-        crate::halo::errors::invalid_response(label, "token answer without 'access_token'")
+        crate::errors::invalid_response(label, "token answer without 'access_token'")
     })?;
     let token_type = obj.text("token_type").unwrap_or_else(|| "Bearer".into());
     let lifetime = obj
@@ -282,12 +291,13 @@ fn token_error(label: &str, endpoint: &Url, status: u16, body: &[u8]) -> Connect
 
 #[cfg(test)]
 mod tests {
-    use crate::http::TransportError;
+    use psa_connector_sdk::http::TransportError;
+
     use crate::session::HaloSession;
     use crate::testing::{json, settings, Scripted, TOKEN};
     use crate::types::ConnectorError;
 
-    fn denied() -> Result<crate::http::Response, TransportError> {
+    fn denied() -> Result<psa_connector_sdk::http::Response, TransportError> {
         Err(TransportError::Denied(
             "the host's egress policy does not allow this address".into(),
         ))

@@ -1,5 +1,13 @@
-//! Just enough calendar arithmetic for Halo's UTC timestamps (`YYYY-MM-DDTHH:MM:SS[.fff][Z]`),
-//! without pulling a date crate into the component.
+//! Just enough calendar arithmetic for PSAs' UTC timestamps (`YYYY-MM-DDTHH:MM:SS[.fff][Z]`,
+//! Halo's with or without the `Z`, ConnectWise's `yyyy-MM-ddTHH:mm:ssZ`), without pulling a date
+//! crate into the component.
+//!
+//! ```
+//! use psa_connector_sdk::time::{normalise, parse_utc};
+//!
+//! assert_eq!(parse_utc("1970-01-02T00:00:00Z"), Some(86_400));
+//! assert_eq!(normalise("2024-02-29 23:59:59"), "2024-02-29T23:59:59Z");
+//! ```
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -35,8 +43,8 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     (year, month, day)
 }
 
-/// Parses a Halo timestamp (taken as UTC) to Unix seconds.
-pub fn parse_halo_time(text: &str) -> Option<i64> {
+/// Parses a timestamp (taken as UTC) to Unix seconds.
+pub fn parse_utc(text: &str) -> Option<i64> {
     let text = text.trim();
     let (date, time) = text.split_once(['T', ' ']).unwrap_or((text, "00:00:00"));
     let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
@@ -69,9 +77,9 @@ pub fn format_rfc3339(unix: i64) -> String {
     )
 }
 
-/// A Halo timestamp normalised to RFC 3339 UTC; unparseable text is passed through.
+/// A timestamp normalised to RFC 3339 UTC; unparseable text is passed through.
 pub fn normalise(text: &str) -> String {
-    parse_halo_time(text)
+    parse_utc(text)
         .map(format_rfc3339)
         .unwrap_or_else(|| text.to_string())
 }
@@ -82,11 +90,11 @@ mod tests {
 
     #[test]
     fn round_trips_halo_times() {
-        assert_eq!(parse_halo_time("1970-01-01T00:00:00"), Some(0));
-        let t = parse_halo_time("2026-11-22T06:40:05.123Z").unwrap();
+        assert_eq!(parse_utc("1970-01-01T00:00:00"), Some(0));
+        let t = parse_utc("2026-11-22T06:40:05.123Z").unwrap();
         assert_eq!(format_rfc3339(t), "2026-11-22T06:40:05Z");
         assert_eq!(normalise("2024-02-29 23:59:59"), "2024-02-29T23:59:59Z");
-        assert_eq!(parse_halo_time("garbage"), None);
-        assert_eq!(parse_halo_time("2026-13-01T00:00:00"), None);
+        assert_eq!(parse_utc("garbage"), None);
+        assert_eq!(parse_utc("2026-13-01T00:00:00"), None);
     }
 }

@@ -1,23 +1,42 @@
-//! The connector's only door to the network: a small blocking HTTP trait.
+//! A connector's only door to the network: a small blocking HTTP trait.
 //!
-//! The connector's logic is written against [`Transport`] and never knows it runs in wasm. In the
-//! component the transport is `wasi:http/outgoing-handler` (see `transport_wasi.rs`); native unit
-//! tests use a scripted fake. Sleeping goes through the same trait so tests need no real time.
+//! A connector's logic is written against [`Transport`] and never knows it runs in wasm. In the
+//! component the transport is `wasi:http/outgoing-handler` ([`crate::wasi_transport`]); native
+//! unit tests use a scripted fake (`psa_connector_sdk::testing`). Sleeping goes through the same
+//! trait so tests need no real time.
+//!
+//! ```
+//! use psa_connector_sdk::http::{Method, Response};
+//!
+//! let response = Response {
+//!     status: 429,
+//!     headers: vec![("retry-after".into(), "7".into())],
+//!     body: vec![],
+//! };
+//! assert_eq!(response.header("retry-after"), Some("7"));
+//! assert_eq!(Method::Patch.as_str(), "PATCH");
+//! ```
 
 use std::time::Duration;
 
-/// HTTP method. Halo only needs these two: every write is a POST of a JSON array.
+/// HTTP method (Halo writes with POST only; ConnectWise updates with PATCH).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
+    /// `GET`: a read, safe to re-send.
     Get,
+    /// `POST`.
     Post,
+    /// `PATCH`.
+    Patch,
 }
 
 impl Method {
+    /// The method's name on the wire.
     pub fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
             Method::Post => "POST",
+            Method::Patch => "PATCH",
         }
     }
 }
@@ -25,9 +44,13 @@ impl Method {
 /// A request with an absolute URL.
 #[derive(Debug, Clone)]
 pub struct Request {
+    /// The method.
     pub method: Method,
+    /// The absolute URL, query included.
     pub url: url::Url,
+    /// Header names and values (`content-length` is set by the transport).
     pub headers: Vec<(String, String)>,
+    /// The body, if any.
     pub body: Option<Vec<u8>>,
     /// Give up waiting for the first byte after this long.
     pub timeout: Duration,
@@ -36,8 +59,11 @@ pub struct Request {
 /// A response: status, lower-cased header names, the whole body.
 #[derive(Debug, Clone)]
 pub struct Response {
+    /// The HTTP status.
     pub status: u16,
+    /// Header names (lower case) and values.
     pub headers: Vec<(String, String)>,
+    /// The whole body.
     pub body: Vec<u8>,
 }
 
@@ -75,14 +101,16 @@ impl std::fmt::Display for TransportError {
     }
 }
 
-/// How a host's refusal reads in a `transport` error (see `halo::errors::is_host_denial`).
+/// How a host's refusal reads in a `transport` error (see [`crate::errors::is_host_denial`]).
 pub const HOST_DENIAL: &str = "request denied by the host";
 
-/// Largest response body the connector reads (Halo list pages are far smaller).
+/// Largest response body the connector reads (PSA list pages are far smaller).
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 /// Blocking HTTP plus a clock to sleep on.
 pub trait Transport {
+    /// Sends one request and reads the whole response.
     fn send(&self, request: &Request) -> Result<Response, TransportError>;
+    /// Waits (between retries).
     fn sleep(&self, duration: Duration);
 }

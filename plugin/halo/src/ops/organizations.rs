@@ -1,16 +1,14 @@
-//! Organizations (Halo clients) and mapping suggestions.
+//! Organizations (Halo clients). (Mapping suggestions are the SDK's default `suggest-mapping`
+//! over `list-organizations`.)
 
 use serde_json::Value;
 
-use crate::halo::errors::invalid_response;
-use crate::halo::model::Obj;
-use crate::mapping;
+use crate::errors::invalid_response;
+use crate::model::Obj;
 use crate::ops::{fetch_list, parse_id};
 use crate::session::HaloSession;
-use crate::types::{
-    ConnectorError, HostTenant, MappingSuggestion, Organization, OrganizationPage,
-    OrganizationQuery, Site,
-};
+use crate::types::{ConnectorError, Organization, OrganizationPage, OrganizationQuery, Site};
+use psa_connector_sdk::mapping;
 
 impl HaloSession {
     pub fn list_organizations(
@@ -49,22 +47,6 @@ impl HaloSession {
         let id = parse_id("organization", id)?;
         let json = self.api.get(&format!("Client/{id}"), &[])?;
         organization_from_json(&json).map_err(|m| invalid_response("GET /api/Client/{id}", m))
-    }
-
-    pub fn suggest_mapping(
-        &self,
-        tenants: &[HostTenant],
-    ) -> Result<Vec<MappingSuggestion>, ConnectorError> {
-        let all = self.list_organizations(OrganizationQuery {
-            search: None,
-            include_inactive: false,
-            page: None,
-            page_size: None,
-        })?;
-        Ok(tenants
-            .iter()
-            .map(|t| mapping::suggest(t, &all.items))
-            .collect())
     }
 }
 

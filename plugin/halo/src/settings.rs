@@ -5,9 +5,11 @@
 //! servers as Halo's *API Details* page shows them. A URL pasted with `/api` or a trailing slash
 //! works either way.
 
+pub use psa_connector_sdk::settings::Secret;
+use psa_connector_sdk::settings::{field, parse_server_url, problem, Values};
 use url::Url;
 
-use crate::types::{ConnectorError, FieldKind, SettingField, SettingProblem};
+use crate::types::{ConnectorError, FieldKind, SettingField};
 
 pub const BASE_URL: &str = "base_url";
 pub const AUTH_URL: &str = "auth_url";
@@ -23,15 +25,6 @@ pub const DEFAULT_REFERENCE_PREFIX: &str = "psa-connector";
 
 /// The settings form, in display order.
 pub fn form() -> Vec<SettingField> {
-    let field =
-        |key: &str, label: &str, kind, required, default: Option<&str>, help: &str| SettingField {
-            key: key.into(),
-            label: label.into(),
-            kind,
-            required,
-            default_value: default.map(Into::into),
-            help: help.into(),
-        };
     vec![
         field(BASE_URL, "Halo URL (resource server)", FieldKind::Url, true, None,
             "The address you open Halo at, e.g. https://yourcompany.halopsa.com. Halo shows it as the Resource Server under Configuration > Integrations > HaloPSA API > API Details; a trailing /api is fine."),
@@ -52,22 +45,6 @@ pub fn form() -> Vec<SettingField> {
     ]
 }
 
-/// A secret that never prints.
-#[derive(Clone)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
 /// Validated settings.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -85,44 +62,17 @@ pub struct Settings {
     pub note_outcome: Option<String>,
 }
 
-fn problem(key: &str, message: impl Into<String>) -> ConnectorError {
-    ConnectorError::InvalidSettings(SettingProblem {
-        key: Some(key.into()),
-        message: message.into(),
-    })
-}
-
 impl Settings {
     pub fn parse(pairs: &[(String, String)]) -> Result<Settings, ConnectorError> {
-        let known: Vec<String> = form().into_iter().map(|f| f.key).collect();
-        for (key, _) in pairs {
-            if !known.contains(key) {
-                return Err(problem(
-                    key,
-                    format!(
-                        "unknown setting '{key}'; known settings: {}",
-                        known.join(", ")
-                    ),
-                ));
-            }
-        }
-        let get = |key: &str| {
-            pairs
-                .iter()
-                .rev()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
-        let required = |key: &str, label: &str| {
-            get(key).ok_or_else(|| problem(key, format!("{label} is required")))
-        };
+        let values = Values::new(&form(), pairs)?;
+        let get = |key: &str| values.get(key);
+        let required = |key: &str, label: &str| values.required(key, label);
 
         let base_url = parse_base_url(&required(BASE_URL, "The Halo URL")?)?;
         let mut resource_url = base_url.clone();
         resource_url.set_path(&format!("{}/api", base_url.path().trim_end_matches('/')));
         let auth_url = get(AUTH_URL)
-            .map(|raw| parse_server_url(AUTH_URL, "The authorisation server", &raw))
+            .map(|raw| parse_server_url(AUTH_URL, "The authorisation server", &raw, EXAMPLE_URL))
             .transpose()?;
         let tenant = get(TENANT);
         if let Some(tenant) = &tenant {
@@ -143,7 +93,7 @@ impl Settings {
                 "The client ID contains spaces; copy it again from the API application",
             ));
         }
-        let client_secret = Secret(required(CLIENT_SECRET, "The client secret")?);
+        let client_secret = values.secret(CLIENT_SECRET, "The client secret")?;
         let scope = get(SCOPE).unwrap_or_else(|| DEFAULT_SCOPE.into());
         let scope = scope.split_whitespace().collect::<Vec<_>>().join(" ");
         let reference_prefix =
@@ -179,34 +129,12 @@ impl Settings {
     }
 }
 
-fn parse_server_url(key: &str, label: &str, raw: &str) -> Result<Url, ConnectorError> {
-    let url = Url::parse(raw).map_err(|e| {
-        problem(key, format!("{label} '{raw}' is not a valid URL ({e}); it looks like https://yourcompany.halopsa.com"))
-    })?;
-    if url.scheme() != "https" && url.scheme() != "http" {
-        return Err(problem(key, format!("{label} must start with https://")));
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(problem(key, format!("{label} '{raw}' has no host name")));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(problem(
-            key,
-            format!("{label} must not contain a user name or password"),
-        ));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(problem(key, format!("{label} must not contain '?' or '#'")));
-    }
-    let mut url = url;
-    let trimmed = url.path().trim_end_matches('/').to_string();
-    url.set_path(&trimmed);
-    Ok(url)
-}
+/// What a Halo URL looks like, for error messages.
+const EXAMPLE_URL: &str = "https://yourcompany.halopsa.com";
 
 /// The Halo URL as pasted: `https://x.halopsa.com`, `…/`, `…/api`, `…/api/` all mean the same.
 fn parse_base_url(raw: &str) -> Result<Url, ConnectorError> {
-    let mut url = parse_server_url(BASE_URL, "The Halo URL", raw)?;
+    let mut url = parse_server_url(BASE_URL, "The Halo URL", raw, EXAMPLE_URL)?;
     let path = url.path().to_string();
     let without_api = if path.to_ascii_lowercase().ends_with("/api") {
         &path[..path.len() - 4]

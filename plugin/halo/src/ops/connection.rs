@@ -1,6 +1,6 @@
 //! `test-connection`: a token, the agent it acts as, and one line per permission.
 
-use crate::halo::model::Obj;
+use crate::model::Obj;
 use crate::session::HaloSession;
 use crate::settings::Settings;
 use crate::types::{AgentIdentity, ConnectionReport, ConnectorError, PermissionCheck};
@@ -8,9 +8,9 @@ use crate::types::{AgentIdentity, ConnectionReport, ConnectorError, PermissionCh
 impl HaloSession {
     pub fn test_connection(&self) -> Result<ConnectionReport, ConnectorError> {
         // Always a fresh token: the admin may just have fixed the application.
-        self.api.token.replace(None);
-        let token = self.api.token()?;
-        let mut token_endpoint = self.api.token_endpoint()?;
+        self.api.auth.token.replace(None);
+        let token = self.token()?;
+        let mut token_endpoint = self.token_endpoint()?;
         token_endpoint.set_query(None);
 
         self.lookups.me.clear();
@@ -55,7 +55,7 @@ impl HaloSession {
         Ok(ConnectionReport {
             ok: checks.iter().all(|c| c.passed),
             token_endpoint: token_endpoint.to_string(),
-            resource_url: self.api.settings.resource_url.to_string(),
+            resource_url: self.settings().resource_url.to_string(),
             granted_scopes: token.scopes.clone(),
             agent,
             checks,
@@ -82,4 +82,4 @@ impl HaloSession {
 }
 
 /// A one-line rendering of an error for report hints (lives with the other error mapping).
-pub use crate::halo::errors::short;
+pub use crate::errors::short;

@@ -9,9 +9,9 @@ pub mod validate;
 
 use serde_json::Value;
 
-use crate::halo::api::HaloApi;
-use crate::halo::errors::invalid_response;
-use crate::halo::model::list_items;
+use crate::api::HaloApi;
+use crate::errors::invalid_response;
+use crate::model::list_items;
 use crate::types::ConnectorError;
 
 /// Largest page the connector asks Halo for (Halo documents 100 as the ticket maximum).
