@@ -518,3 +518,46 @@ async fn one_host_runs_both_connectors_concurrently() {
     assert_eq!(tickets_for(&halo_mock, "both/1"), 1);
     assert_eq!(cw_tickets_for(&cw_mock, "both/1"), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_server_errors_and_lost_creates_are_survived_without_duplicates() {
+    let (mock, mut session) = cw_start().await;
+    let rule = |text: &str| text.parse::<psa_mock::FaultRule>().expect("fault rule");
+    mock.add_fault(rule(
+        "kind=429,retry-after=1,endpoint=GET /company/companies,first=1",
+    ));
+    mock.add_fault(rule("kind=503,endpoint=GET /service/boards,first=1"));
+    let orgs = ok(session
+        .list_organizations(&OrganizationQuery {
+            search: Some("Contoso".into()),
+            include_inactive: false,
+            page: None,
+            page_size: None,
+        })
+        .await);
+    assert_eq!(orgs.items.len(), 1);
+    assert!(!ok(session.list_ticket_types().await).is_empty());
+
+    mock.add_fault(rule(
+        "kind=created-then-drop,endpoint=POST /service/tickets,first=1",
+    ));
+    let profile = cw_profile(SyncStrategy::CreateUpdateClose);
+    let created = ok(session
+        .sync_alert(&profile, &alert("lost/answer", Severity::High, None))
+        .await);
+    assert_eq!(created.decision, SyncDecision::Created);
+    assert_eq!(
+        cw_tickets_for(&mock, "lost/answer"),
+        1,
+        "found, not re-sent"
+    );
+
+    mock.add_fault(rule("kind=403,endpoint=GET /company/companies/19,first=1"));
+    match err(session
+        .get_organization(&ids::COMPANY_CONTOSO_ID.to_string())
+        .await)
+    {
+        ConnectorError::PermissionDenied(m) => assert!(m.contains("Company Maintenance"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+}

@@ -160,7 +160,7 @@ fn base64(input: &[u8]) -> String {
     if held > 0 {
         out.push(TABLE[((bits << (6 - held)) & 0x3f) as usize] as char);
     }
-    while out.len() % 4 != 0 {
+    while !out.len().is_multiple_of(4) {
         out.push('=');
     }
     out
