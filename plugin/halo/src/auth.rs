@@ -303,6 +303,18 @@ mod tests {
         ))
     }
 
+    /// The `transport` error of a read in a session on `transport`, which must not claim that
+    /// Halo named an authorisation server.
+    fn transport_error_of_a_read(transport: Box<Scripted>) -> String {
+        let session = HaloSession::open(&settings(), transport).unwrap();
+        let message = match session.list_statuses() {
+            Err(ConnectorError::Transport(m)) => m,
+            other => panic!("{other:?}"),
+        };
+        assert!(!message.contains("Halo names"), "{message}");
+        message
+    }
+
     /// The host denies discovery (and the assumed token endpoint on the same origin): the error
     /// says so, names the origin and what to do, and does not claim Halo named anything.
     #[test]
@@ -311,12 +323,7 @@ mod tests {
             "/api/authinfo" | "/auth/token" => denied(),
             _ => json(200, "[]"),
         });
-        let session = HaloSession::open(&settings(), transport).unwrap();
-        let message = match session.list_statuses() {
-            Err(ConnectorError::Transport(m)) => m,
-            other => panic!("{other:?}"),
-        };
-        assert!(!message.contains("Halo names"), "{message}");
+        let message = transport_error_of_a_read(transport);
         assert!(message.contains("denied"), "{message}");
         assert!(
             message.contains("https://acme.halopsa.com/api/authinfo"),
@@ -339,12 +346,7 @@ mod tests {
             "/auth/token" => denied(),
             _ => json(200, "[]"),
         });
-        let session = HaloSession::open(&settings(), transport).unwrap();
-        let message = match session.list_statuses() {
-            Err(ConnectorError::Transport(m)) => m,
-            other => panic!("{other:?}"),
-        };
-        assert!(!message.contains("Halo names"), "{message}");
+        let message = transport_error_of_a_read(transport);
         assert!(message.contains("connection refused"), "{message}");
         assert!(
             message.contains("https://acme.halopsa.com/api/authinfo"),

@@ -17,7 +17,7 @@ pub struct MockConfig {
     /// `None`: a self-hosted instance, the token endpoint expects no (or an empty) `tenant`.
     /// `Some(t)`: a hosted instance, `?tenant=t` (or a `tenant` form field) is required and must
     /// match (case-insensitively); anything else is answered with 400 `invalid_request`
-    /// "Unknown tenant '<t>'".
+    /// "Unknown tenant '`<t>`'".
     pub tenant: Option<String>,
     /// Number of seeded clients, including the well-known ones of
     /// [`seed_ids`](super::seed_ids) (which are always present, so the real number is at least

@@ -1,8 +1,8 @@
 //! A mock HaloPSA instance: a real HTTP/1.1 server on loopback with in-memory, deterministic
 //! seed data, implementing exactly the wire contract in `docs/halo-wire.md`.
 //!
-//! Besides counting ([`MockHalo::count`]), a test can state what it expects:
-//! [`MockHalo::expect`] is checked when the mock is dropped, and fails the test with a report.
+//! Besides counting ([`MockServer::count`](crate::MockServer::count)), a test can state what it expects:
+//! [`MockServer::expect`](crate::MockServer::expect) is checked when the mock is dropped, and fails the test with a report.
 //!
 //! # Usage
 //!
