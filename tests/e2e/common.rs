@@ -176,34 +176,25 @@ pub async fn cw_start() -> (MockConnectWise, ConnectorSession) {
     (mock, session)
 }
 
-/// A profile routing TENANT to Contoso on the Security Alerts board.
+/// A profile routing TENANT to Contoso on the Security Alerts board (the seeded ids of
+/// `psa_mock::connectwise::seed_ids`, laid out as Halo's [`profile`]).
 pub fn cw_profile(strategy: SyncStrategy) -> MappingProfile {
-    let priority = |severity, id: i64| PriorityMapping {
-        severity,
-        priority_id: id.to_string(),
-    };
-    MappingProfile {
-        tenants: vec![TenantMapping {
-            tenant_id: TENANT.into(),
-            organization_id: cw_ids::COMPANY_CONTOSO_ID.to_string(),
-            site_id: None,
-        }],
-        fallback_organization_id: None,
-        priorities: vec![
-            priority(Severity::Critical, cw_ids::PRIORITY_EMERGENCY),
-            priority(Severity::High, cw_ids::PRIORITY_QUICK),
-            priority(Severity::Medium, cw_ids::PRIORITY_NORMAL),
-            priority(Severity::Low, cw_ids::PRIORITY_SCHEDULE),
-        ],
-        default_status_id: Some(cw_ids::ALERTS_STATUS_NEW.to_string()),
-        ticket_type_id: Some(cw_ids::BOARD_ALERTS.to_string()),
-        team_id: Some(cw_ids::ALERTS_TEAM_SECOPS.to_string()),
-        category: None,
-        strategy,
-        reopen_window_hours: 24,
-        reopen_status_id: Some(cw_ids::ALERTS_STATUS_IN_PROGRESS.to_string()),
-        close_status_id: None,
+    let mut profile = profile(strategy);
+    profile.tenants[0].organization_id = cw_ids::COMPANY_CONTOSO_ID.to_string();
+    let priorities = [
+        cw_ids::PRIORITY_EMERGENCY,
+        cw_ids::PRIORITY_QUICK,
+        cw_ids::PRIORITY_NORMAL,
+        cw_ids::PRIORITY_SCHEDULE,
+    ];
+    for (mapping, id) in profile.priorities.iter_mut().zip(priorities) {
+        mapping.priority_id = id.to_string();
     }
+    profile.default_status_id = Some(cw_ids::ALERTS_STATUS_NEW.to_string());
+    profile.ticket_type_id = Some(cw_ids::BOARD_ALERTS.to_string());
+    profile.team_id = Some(cw_ids::ALERTS_TEAM_SECOPS.to_string());
+    profile.reopen_status_id = Some(cw_ids::ALERTS_STATUS_IN_PROGRESS.to_string());
+    profile
 }
 
 /// Tickets in the mock ConnectWise carrying this alert key in `externalXRef`.
@@ -213,4 +204,12 @@ pub fn cw_tickets_for(mock: &MockConnectWise, key: &str) -> usize {
         .iter()
         .filter(|t| t["externalXRef"] == reference.as_str())
         .count()
+}
+
+/// Resolving an alert key (with the host's link, if any).
+pub fn resolve(key: &str, link: Option<&str>) -> ResolveRequest {
+    ResolveRequest {
+        key: key.into(),
+        link: link.map(str::to_string),
+    }
 }

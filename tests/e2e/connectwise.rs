@@ -232,18 +232,15 @@ async fn one_alerts_whole_life() {
     let same = ok(session.sync_alert(&profile, &repeat).await);
     assert_eq!(same.decision, SyncDecision::Unchanged);
 
-    let resolve = ResolveRequest {
-        key: "edr/host-1".into(),
-        link: Some(tid.clone()),
-    };
-    let closed = ok(session.resolve_alert(&profile, &resolve).await);
+    let resolved_key = resolve("edr/host-1", Some(&tid));
+    let closed = ok(session.resolve_alert(&profile, &resolved_key).await);
     assert_eq!(closed.decision, ResolveDecision::Closed);
     assert_eq!(
         mock.ticket(id).unwrap()["status"]["id"],
         ids::ALERTS_STATUS_CLOSED
     );
     assert_eq!(mock.ticket(id).unwrap()["closedFlag"], true);
-    let again = ok(session.resolve_alert(&profile, &resolve).await);
+    let again = ok(session.resolve_alert(&profile, &resolved_key).await);
     assert_eq!(again.decision, ResolveDecision::AlreadyClosed);
 
     // Recurs within the window: re-opened with the profile's re-open status.
@@ -259,7 +256,7 @@ async fn one_alerts_whole_life() {
     assert_eq!(mock.ticket(id).unwrap()["closedFlag"], false);
 
     // Closed long ago: a new ticket that references the old one.
-    ok(session.resolve_alert(&profile, &resolve).await);
+    ok(session.resolve_alert(&profile, &resolved_key).await);
     mock.set_ticket_closed_at(id, "2020-01-01T00:00:00Z");
     let fresh = ok(session
         .sync_alert(&profile, &alert("edr/host-1", Severity::High, Some("e4")))
@@ -271,13 +268,7 @@ async fn one_alerts_whole_life() {
 
     // Not found.
     let none = ok(session
-        .resolve_alert(
-            &profile,
-            &ResolveRequest {
-                key: "never-seen".into(),
-                link: None,
-            },
-        )
+        .resolve_alert(&profile, &resolve("never-seen", None))
         .await);
     assert_eq!(none.decision, ResolveDecision::NotFound);
 }
@@ -305,13 +296,7 @@ async fn a_ticket_a_technician_touched_is_left_open_and_read_back_as_touched() {
 
     mock.member_note(id, "Looking into this");
     let resolved = ok(session
-        .resolve_alert(
-            &profile,
-            &ResolveRequest {
-                key: "mfa/bob".into(),
-                link: None,
-            },
-        )
+        .resolve_alert(&profile, &resolve("mfa/bob", None))
         .await);
     assert_eq!(resolved.decision, ResolveDecision::LeftOpenTouched);
     assert_eq!(
@@ -440,20 +425,33 @@ async fn validation_names_connectwise_problems() {
     ] {
         assert!(codes.contains(&code), "{code} in {codes:?}");
     }
-    profile.ticket_type_id = Some(ids::BOARD_PROJECT.to_string());
-    let codes: Vec<String> = ok(session.validate_mapping(&profile).await)
-        .findings
-        .into_iter()
-        .map(|f| f.code)
-        .collect();
-    assert!(codes.contains(&"board-project".to_string()), "{codes:?}");
-    profile.ticket_type_id = Some(ids::BOARD_INACTIVE.to_string());
-    let codes: Vec<String> = ok(session.validate_mapping(&profile).await)
-        .findings
-        .into_iter()
-        .map(|f| f.code)
-        .collect();
-    assert!(codes.contains(&"board-inactive".to_string()), "{codes:?}");
+    for (board, code) in [
+        (ids::BOARD_PROJECT, "board-project"),
+        (ids::BOARD_INACTIVE, "board-inactive"),
+    ] {
+        profile.ticket_type_id = Some(board.to_string());
+        let report = ok(session.validate_mapping(&profile).await);
+        assert!(
+            report.findings.iter().any(|f| f.code == code),
+            "{code}: {report:?}"
+        );
+    }
+}
+
+/// Connection test, an alert's ticket, its resolution: on any connector.
+async fn seed_flow(
+    component: &psa_host::LoadedConnector,
+    settings: Vec<(String, String)>,
+    profile: MappingProfile,
+) -> (SyncDecision, ResolveDecision) {
+    let mut session = component.open(settings).await.unwrap().unwrap();
+    assert!(ok(session.test_connection().await).ok);
+    let key = "both/1";
+    let created = ok(session
+        .sync_alert(&profile, &alert(key, Severity::High, None))
+        .await);
+    let resolved = ok(session.resolve_alert(&profile, &resolve(key, None)).await);
+    (created.decision, resolved.decision)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -468,50 +466,16 @@ async fn one_host_runs_both_connectors_concurrently() {
         .unwrap();
     let (cw_mock, _) = cw_start().await;
 
-    let halo = async {
-        let mut s = halo_component
-            .open(halo_mock.connector_settings())
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(ok(s.test_connection().await).ok);
-        let p = profile(SyncStrategy::CreateUpdateClose);
-        let created = ok(s
-            .sync_alert(&p, &alert("both/1", Severity::High, None))
-            .await);
-        let resolved = ok(s
-            .resolve_alert(
-                &p,
-                &ResolveRequest {
-                    key: "both/1".into(),
-                    link: None,
-                },
-            )
-            .await);
-        (created.decision, resolved.decision)
-    };
-    let cw = async {
-        let mut s = cw_component
-            .open(cw_mock.connector_settings())
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(ok(s.test_connection().await).ok);
-        let p = cw_profile(SyncStrategy::CreateUpdateClose);
-        let created = ok(s
-            .sync_alert(&p, &alert("both/1", Severity::High, None))
-            .await);
-        let resolved = ok(s
-            .resolve_alert(
-                &p,
-                &ResolveRequest {
-                    key: "both/1".into(),
-                    link: None,
-                },
-            )
-            .await);
-        (created.decision, resolved.decision)
-    };
+    let halo = seed_flow(
+        &halo_component,
+        halo_mock.connector_settings(),
+        profile(SyncStrategy::CreateUpdateClose),
+    );
+    let cw = seed_flow(
+        &cw_component,
+        cw_mock.connector_settings(),
+        cw_profile(SyncStrategy::CreateUpdateClose),
+    );
     let (h, c) = tokio::join!(halo, cw);
     assert_eq!(h, (SyncDecision::Created, ResolveDecision::Closed));
     assert_eq!(c, (SyncDecision::Created, ResolveDecision::Closed));

@@ -54,15 +54,12 @@ pub fn info() -> ConnectorInfo {
 
 /// A positive ConnectWise id, else `invalid-input` naming what it is.
 pub fn parse_id(kind: &str, id: &str) -> Result<i64, ConnectorError> {
-    id.trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| {
-            ConnectorError::InvalidInput(format!(
-                "{kind} id '{id}' is not a ConnectWise id (a positive whole number)"
-            ))
-        })
+    match id.trim().parse::<i64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(ConnectorError::InvalidInput(format!(
+            "{kind} id '{id}' is not a ConnectWise id (a positive whole number)"
+        ))),
+    }
 }
 
 pub fn invalid(endpoint: &str, message: String) -> ConnectorError {
