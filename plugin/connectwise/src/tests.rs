@@ -240,3 +240,74 @@ fn info_declares_the_form_and_every_operation() {
     );
     assert_eq!(info.capabilities.len(), 14);
 }
+
+#[test]
+fn a_role_without_company_access_fails_one_check_with_the_role_to_grant() {
+    let (transport, log) = Scripted::new(|req, _| match (req.method.as_str(), req.url.path()) {
+        (_, "/login/companyinfo/acme") => json(200, r#"{"Codebase":"v2025_1/"}"#),
+        (_, p) if p.ends_with("/system/info") => json(200, r#"{"version":"v2025.1"}"#),
+        (_, p) if p.ends_with("/system/members") => json(
+            200,
+            r#"[{"id":176,"identifier":"PsaIntegration","name":"PSA Integration"}]"#,
+        ),
+        (_, p) if p.ends_with("/company/companies") => {
+            json(403, r#"{"code":"Forbidden","message":"not allowed"}"#)
+        }
+        ("GET", _) => json(200, "[]"),
+        ("POST", p) if p.ends_with("/service/tickets") => json(
+            400,
+            r#"{"code":"InvalidObject","message":"ticket object is invalid","errors":[{"code":"NullValue","field":"summary","message":"summary is required"}]}"#,
+        ),
+        _ => json(404, r#"{"code":"NotFound","message":"Ticket 0 not found"}"#),
+    });
+    let session = CwSession::open(&settings(), transport).unwrap();
+    let report = session.test_connection().unwrap();
+    assert!(!report.ok);
+    assert_eq!(report.agent.as_ref().map(|a| a.id.as_str()), Some("176"));
+    let failed: Vec<_> = report.checks.iter().filter(|c| !c.passed).collect();
+    assert_eq!(failed.len(), 1, "{:?}", report.checks);
+    assert_eq!(failed[0].name, "companies-read");
+    let hint = failed[0].hint.as_deref().unwrap();
+    assert!(
+        hint.contains("Security Roles") && hint.contains("Company Maintenance"),
+        "{hint}"
+    );
+    let creates = format!("POST {API}/service/tickets");
+    let sent = log
+        .requests
+        .borrow()
+        .iter()
+        .filter(|r| **r == creates)
+        .count();
+    assert_eq!(sent, 1, "probes are not retried: {:?}", log.requests);
+}
+
+#[test]
+fn ticket_states_read_tickets_in_batches_of_a_hundred() {
+    let conditions = Rc::new(RefCell::new(Vec::new()));
+    let c = conditions.clone();
+    let (transport, _) = Scripted::new(move |req, _| match req.url.path() {
+        "/login/companyinfo/acme" => json(200, r#"{"Codebase":"v2025_1/"}"#),
+        p if p.ends_with("/service/tickets") => {
+            let cond = req
+                .url
+                .query_pairs()
+                .find(|(k, _)| k == "conditions")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default();
+            c.borrow_mut().push(cond);
+            json(200, &format!("[{TICKET}]"))
+        }
+        p if p.contains("/system/members") => json(200, r#"[{"identifier":"PsaIntegration"}]"#),
+        _ => json(200, "[]"),
+    });
+    let session = CwSession::open(&settings(), transport).unwrap();
+    let ids: Vec<String> = (4901..=5050).map(|i| i.to_string()).collect();
+    let states = GuestSession::ticket_states(&session, ids).unwrap();
+    assert_eq!(states.len(), 150);
+    assert_eq!(states.iter().filter(|s| s.found).count(), 1);
+    let batches = conditions.borrow();
+    assert_eq!(batches.len(), 2, "{batches:?}");
+    assert!(batches[0].starts_with("id in (4901,4902,"));
+    assert!(batches[1].starts_with("id in (5001,"));
+}
