@@ -1,6 +1,8 @@
-//! With the `bundled-connector` feature (on by default), builds the HaloPSA connector in
-//! `plugin/halo` (on the guest SDK in `plugin/sdk`, watched too) for `wasm32-wasip2` and exports
-//! its path as `HALO_CONNECTOR_WASM` (see `psa_harness::bundled_halo_connector`).
+//! With the `bundled-connector` feature (on by default), builds both connectors on the guest SDK
+//! (`plugin/sdk`, watched too) for `wasm32-wasip2`: the HaloPSA connector in `plugin/halo`,
+//! exported as `HALO_CONNECTOR_WASM` (see `psa_harness::bundled_halo_connector`), and the
+//! ConnectWise PSA connector in `plugin/connectwise`, exported as `CONNECTWISE_CONNECTOR_WASM`
+//! (`psa_harness::bundled_connectwise_connector`).
 //! `PSA_SKIP_PLUGIN_BUILD=1` skips the build.
 
 use std::path::Path;
@@ -11,17 +13,27 @@ fn main() {
         return;
     }
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    component_build::build(&component_build::Component {
-        crate_dir: &workspace.join("plugin").join("halo"),
-        artifact: "halo_connector.wasm",
-        target_dir_name: "psa-wasm-target",
-        export_as: "HALO_CONNECTOR_WASM",
-        skip_var: "PSA_SKIP_PLUGIN_BUILD",
-        also_watch: &[
-            workspace.join("wit"),
-            workspace.join("Cargo.lock"),
-            workspace.join("plugin").join("sdk"),
-        ],
-        features: &[],
-    });
+    let also_watch = [
+        workspace.join("wit"),
+        workspace.join("Cargo.lock"),
+        workspace.join("plugin").join("sdk"),
+    ];
+    for (dir, artifact, export_as) in [
+        ("halo", "halo_connector.wasm", "HALO_CONNECTOR_WASM"),
+        (
+            "connectwise",
+            "connectwise_connector.wasm",
+            "CONNECTWISE_CONNECTOR_WASM",
+        ),
+    ] {
+        component_build::build(&component_build::Component {
+            crate_dir: &workspace.join("plugin").join(dir),
+            artifact,
+            target_dir_name: "psa-wasm-target",
+            export_as,
+            skip_var: "PSA_SKIP_PLUGIN_BUILD",
+            also_watch: &also_watch,
+            features: &[],
+        });
+    }
 }

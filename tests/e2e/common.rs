@@ -138,3 +138,78 @@ pub fn tickets_for(mock: &MockHalo, key: &str) -> usize {
         .filter(|t| t["supplier_reference"] == reference.as_str())
         .count()
 }
+
+// ---- ConnectWise ------------------------------------------------------------------------------
+
+use psa_mock::connectwise::{seed_ids as cw_ids, ConnectWiseConfig, MockConnectWise};
+
+/// The bundled ConnectWise PSA component, compiled once for the whole test binary.
+pub fn cw_connector() -> LoadedConnector {
+    static LOADED: OnceLock<(ConnectorHost, LoadedConnector)> = OnceLock::new();
+    LOADED
+        .get_or_init(|| {
+            let host = ConnectorHost::new(HostConfig::default()).expect("host");
+            let loaded = host
+                .load(psa_harness::bundled_connectwise_connector())
+                .expect("the bundled ConnectWise connector loads");
+            (host, loaded)
+        })
+        .1
+        .clone()
+}
+
+pub async fn cw_open(settings: Vec<(String, String)>) -> Result<ConnectorSession, ConnectorError> {
+    cw_connector()
+        .open(settings)
+        .await
+        .expect("no host error opening a session")
+}
+
+/// A mock ConnectWise with default seed data and a session on it.
+pub async fn cw_start() -> (MockConnectWise, ConnectorSession) {
+    let mock = MockConnectWise::start(ConnectWiseConfig::default())
+        .await
+        .expect("mock starts");
+    let session = cw_open(mock.connector_settings())
+        .await
+        .expect("session opens");
+    (mock, session)
+}
+
+/// A profile routing TENANT to Contoso on the Security Alerts board (the seeded ids of
+/// `psa_mock::connectwise::seed_ids`, laid out as Halo's [`profile`]).
+pub fn cw_profile(strategy: SyncStrategy) -> MappingProfile {
+    let mut profile = profile(strategy);
+    profile.tenants[0].organization_id = cw_ids::COMPANY_CONTOSO_ID.to_string();
+    let priorities = [
+        cw_ids::PRIORITY_EMERGENCY,
+        cw_ids::PRIORITY_QUICK,
+        cw_ids::PRIORITY_NORMAL,
+        cw_ids::PRIORITY_SCHEDULE,
+    ];
+    for (mapping, id) in profile.priorities.iter_mut().zip(priorities) {
+        mapping.priority_id = id.to_string();
+    }
+    profile.default_status_id = Some(cw_ids::ALERTS_STATUS_NEW.to_string());
+    profile.ticket_type_id = Some(cw_ids::BOARD_ALERTS.to_string());
+    profile.team_id = Some(cw_ids::ALERTS_TEAM_SECOPS.to_string());
+    profile.reopen_status_id = Some(cw_ids::ALERTS_STATUS_IN_PROGRESS.to_string());
+    profile
+}
+
+/// Tickets in the mock ConnectWise carrying this alert key in `externalXRef`.
+pub fn cw_tickets_for(mock: &MockConnectWise, key: &str) -> usize {
+    let reference = format!("psa-connector#{key}");
+    mock.tickets()
+        .iter()
+        .filter(|t| t["externalXRef"] == reference.as_str())
+        .count()
+}
+
+/// Resolving an alert key (with the host's link, if any).
+pub fn resolve(key: &str, link: Option<&str>) -> ResolveRequest {
+    ResolveRequest {
+        key: key.into(),
+        link: link.map(str::to_string),
+    }
+}

@@ -3,6 +3,7 @@
 mod bench;
 mod common;
 mod connection;
+mod connectwise;
 mod egress;
 mod faults;
 mod host;

@@ -5,8 +5,9 @@
 //! - [`soak`] and [`bench`]: the soak and the benchmark themselves, also used by the
 //!   end-to-end tests.
 //! - With the `bundled-connector` feature (default), `build.rs` builds the HaloPSA connector in
-//!   `plugin/halo` for `wasm32-wasip2` (installing the target through rustup when it is missing)
-//!   and [`bundled_halo_connector`] is its path.
+//!   `plugin/halo` ([`bundled_halo_connector`]) and the ConnectWise PSA connector in
+//!   `plugin/connectwise` ([`bundled_connectwise_connector`]) for `wasm32-wasip2` (installing
+//!   the target through rustup when it is missing).
 //!
 //! Exit codes: 0 success, 1 the connector answered with its typed error, 2 a host or usage
 //! error. Logs go to stderr (`RUST_LOG`, or `-v`/`-vv`/`-vvv`); with `call --json` nothing but
@@ -38,6 +39,13 @@ use commands::{
 #[cfg(feature = "bundled-connector")]
 pub fn bundled_halo_connector() -> PathBuf {
     PathBuf::from(env!("HALO_CONNECTOR_WASM"))
+}
+
+/// Path of the ConnectWise PSA connector component built from `plugin/connectwise` during this
+/// crate's build (feature `bundled-connector`), as [`bundled_halo_connector`] is for HaloPSA.
+#[cfg(feature = "bundled-connector")]
+pub fn bundled_connectwise_connector() -> PathBuf {
+    PathBuf::from(env!("CONNECTWISE_CONNECTOR_WASM"))
 }
 
 /// Command line of `psa-harness`.

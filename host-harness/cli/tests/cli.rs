@@ -282,3 +282,34 @@ fn mock_connectwise_prints_its_address_and_serves() {
         "{response}"
     );
 }
+
+/// `demo --psa connectwise`: the same binary walks the seed flow on the bundled ConnectWise
+/// component against the embedded mock ConnectWise.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_runs_on_connectwise() {
+    let out = harness(
+        vec!["demo".into(), "--psa".into(), "connectwise".into()],
+        false,
+    )
+    .await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for expected in [
+        "Mock ConnectWise PSA",
+        "connectwise-connector",
+        "ticket type: Security Alerts (21)",
+        "-> closed ",
+        "-> reopened ",
+        "-> left-open-touched ticket",
+        "demo completed",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "{expected} missing in:\n{stdout}"
+        );
+    }
+}

@@ -1,10 +1,12 @@
-//! `psa-harness demo`: the seed flow against an embedded mock HaloPSA.
+//! `psa-harness demo [--psa halo|connectwise]`: the seed flow against an embedded mock PSA
+//! (HaloPSA or ConnectWise PSA) and the matching bundled connector.
 //!
 //! Each step is a method of [`Demo`] that prints its part of the summary and keeps what later
 //! steps need (the session, the organizations, the mapping suggestions, the profile, the
 //! ticket). [`run_demo`] runs them in order; add a step by adding a method and a line there.
-//! Nothing Halo-specific is hard-coded: the profile is built from what the connector reports
-//! (the "Security Alert" ticket type is looked up by name, its priorities by severity name).
+//! Nothing PSA-specific is hard-coded beyond [`Psa`]'s few names: the profile is built from what
+//! the connector reports (the alert ticket type, e.g. Halo's "Security Alert" or ConnectWise's
+//! "Security Alerts" board, is looked up by name, its priorities by severity words).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,14 +18,128 @@ use crate::{
 };
 use psa_host::types::*;
 use psa_host::{ConnectorHost, ConnectorSession, HostConfig, HostError, LoadedConnector, OpResult};
+use psa_mock::connectwise::{ConnectWiseConfig, MockConnectWise};
 use psa_mock::halo::{MockConfig, MockHalo};
 
 /// Arguments of `demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// The connector component (.wasm); default: the bundled HaloPSA connector.
+    /// The connector component (.wasm); default: the bundled connector of `--psa`.
     #[arg(long)]
     pub component: Option<PathBuf>,
+    /// Which PSA the embedded mock plays (and which bundled connector is the default).
+    #[arg(long, value_enum, default_value_t = Psa::Halo)]
+    pub psa: Psa,
+}
+
+/// The PSAs the demo can play.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Psa {
+    /// HaloPSA (`psa_mock::halo`, `plugin/halo`).
+    Halo,
+    /// ConnectWise PSA (`psa_mock::connectwise`, `plugin/connectwise`).
+    Connectwise,
+}
+
+impl Psa {
+    fn title(self) -> &'static str {
+        match self {
+            Psa::Halo => "HaloPSA",
+            Psa::Connectwise => "ConnectWise PSA",
+        }
+    }
+
+    /// The seeded ticket type (a Halo ticket type, a ConnectWise board) alerts go to.
+    fn alert_ticket_type(self) -> &'static str {
+        match self {
+            Psa::Halo => "Security Alert",
+            Psa::Connectwise => "Security Alerts",
+        }
+    }
+
+    /// The words a priority's name has for each severity (exact name first, else contained).
+    fn priority_words(self) -> [(Severity, &'static str); 5] {
+        match self {
+            Psa::Halo => [
+                (Severity::Critical, "Critical"),
+                (Severity::High, "High"),
+                (Severity::Medium, "Medium"),
+                (Severity::Low, "Low"),
+                (Severity::Info, "Low"),
+            ],
+            Psa::Connectwise => [
+                (Severity::Critical, "Emergency"),
+                (Severity::High, "Quick"),
+                (Severity::Medium, "Normal"),
+                (Severity::Low, "Schedule"),
+                (Severity::Info, "Schedule"),
+            ],
+        }
+    }
+
+    #[cfg(feature = "bundled-connector")]
+    fn bundled(self) -> PathBuf {
+        match self {
+            Psa::Halo => crate::bundled_halo_connector(),
+            Psa::Connectwise => crate::bundled_connectwise_connector(),
+        }
+    }
+}
+
+/// The embedded mock PSA.
+pub enum DemoMock {
+    /// A mock HaloPSA.
+    Halo(MockHalo),
+    /// A mock ConnectWise PSA.
+    ConnectWise(MockConnectWise),
+}
+
+impl DemoMock {
+    async fn start(psa: Psa) -> anyhow::Result<DemoMock> {
+        Ok(match psa {
+            Psa::Halo => DemoMock::Halo(MockHalo::start(MockConfig::default()).await?),
+            Psa::Connectwise => {
+                DemoMock::ConnectWise(MockConnectWise::start(ConnectWiseConfig::default()).await?)
+            }
+        })
+    }
+
+    fn base_url(&self) -> String {
+        match self {
+            DemoMock::Halo(m) => m.base_url(),
+            DemoMock::ConnectWise(m) => m.base_url(),
+        }
+    }
+
+    /// The settings an admin would type for this mock.
+    pub fn connector_settings(&self) -> Vec<(String, String)> {
+        match self {
+            DemoMock::Halo(m) => m.connector_settings(),
+            DemoMock::ConnectWise(m) => m.connector_settings(),
+        }
+    }
+
+    /// A technician (not the connector's API user) adds a note to the ticket.
+    pub fn technician_note(&self, ticket_id: i64, text: &str) {
+        match self {
+            DemoMock::Halo(m) => m.technician_note(ticket_id, text),
+            DemoMock::ConnectWise(m) => m.member_note(ticket_id, text),
+        }
+    }
+
+    fn total_requests(&self) -> u64 {
+        match self {
+            DemoMock::Halo(m) => m.total_requests(),
+            DemoMock::ConnectWise(m) => m.total_requests(),
+        }
+    }
+
+    async fn shutdown(self) {
+        match self {
+            DemoMock::Halo(m) => m.shutdown().await,
+            DemoMock::ConnectWise(m) => m.shutdown().await,
+        }
+    }
 }
 
 /// Why a demo step failed.
@@ -97,8 +213,10 @@ pub(super) fn flow(step: &'static str, message: impl Into<String>) -> DemoError 
 
 /// What the demo has so far; each step adds to it.
 pub struct Demo {
+    /// Which PSA the demo plays.
+    pub psa: Psa,
     /// The embedded mock.
-    pub halo: MockHalo,
+    pub mock: DemoMock,
     /// The host.
     pub host: ConnectorHost,
     /// The loaded component.
@@ -136,7 +254,7 @@ pub(crate) async fn run(args: DemoArgs) -> ExitCode {
 
 /// The seed flow, step by step.
 pub async fn run_demo(args: DemoArgs) -> Result<Demo, DemoError> {
-    let mut demo = Demo::start(args.component).await?;
+    let mut demo = Demo::start(args.psa, args.component).await?;
     demo.show_info().await?;
     demo.open().await?;
     demo.test_connection().await?;
@@ -176,7 +294,7 @@ pub fn sample_tenants() -> Vec<HostTenant> {
             "t-contoso",
             "Contoso (Microsoft 365)",
             &["CONTOSO-001"],
-            &[],
+            &["contoso.com"],
         ),
         tenant("t-fabrikam", "Fabrikam Group", &[], &["fabrikam.com"]),
         tenant("t-northwind", "Northwind Traders GmbH", &[], &[]),
@@ -205,13 +323,15 @@ pub fn sample_ticket_request() -> TicketRequest {
 
 impl Demo {
     /// Starts the mock on a free loopback port and loads the component.
-    pub async fn start(component: Option<PathBuf>) -> Result<Self, DemoError> {
+    pub async fn start(psa: Psa, component: Option<PathBuf>) -> Result<Self, DemoError> {
         const STEP: &str = "start";
-        heading("Mock HaloPSA");
-        let halo = MockHalo::start(MockConfig::default())
+        heading(&format!("Mock {}", psa.title()));
+        let mock = DemoMock::start(psa)
             .await
             .map_err(|e| flow(STEP, format!("cannot start the mock: {e:#}")))?;
-        println!("listening on {}", halo.base_url());
+        println!("listening on {}", mock.base_url());
+        #[cfg(feature = "bundled-connector")]
+        let component = component.or_else(|| Some(psa.bundled()));
         let path =
             component_path(component).map_err(|error| DemoError::Host { step: STEP, error })?;
         println!("loading {}", path.display());
@@ -219,7 +339,8 @@ impl Demo {
             .await
             .map_err(|error| DemoError::Host { step: STEP, error })?;
         Ok(Self {
-            halo,
+            psa,
+            mock,
             host,
             connector,
             info: None,
@@ -272,7 +393,7 @@ impl Demo {
     /// Step: open a session with the mock's demo credentials.
     pub async fn open(&mut self) -> Result<(), DemoError> {
         const STEP: &str = "open";
-        let settings = self.halo.connector_settings();
+        let settings = self.mock.connector_settings();
         let session = match self.connector.open(settings).await {
             Ok(Ok(session)) => session,
             Ok(Err(error)) => return Err(DemoError::Connector { step: STEP, error }),
@@ -390,20 +511,24 @@ impl Demo {
         Ok(())
     }
 
-    /// Step: a profile from the suggestions and the lookups (ticket type "Security Alert", its
-    /// priorities by severity name, the closed status, the type's default team).
+    /// Step: a profile from the suggestions and the lookups (the alert ticket type, its
+    /// priorities by severity words, the type's closed status, the type's default team).
+    /// Statuses and teams named `<type>: <name>` (ConnectWise's, per board) are those of the
+    /// chosen type.
     pub async fn build_profile(&mut self) -> Result<(), DemoError> {
         const STEP: &str = "lookups";
         heading("Lookups and mapping profile");
+        let psa = self.psa;
+        let wanted_type = psa.alert_ticket_type();
         let session = self.session_mut(STEP)?;
         let types = op(STEP, session.list_ticket_types().await)?;
         let ticket_type = types
             .iter()
-            .find(|t| t.name.eq_ignore_ascii_case("Security Alert") && t.active)
+            .find(|t| t.name.eq_ignore_ascii_case(wanted_type) && t.active)
             .ok_or_else(|| {
                 flow(
                     STEP,
-                    "the PSA has no active ticket type named \"Security Alert\"",
+                    format!("the PSA has no active ticket type named \"{wanted_type}\""),
                 )
             })?
             .clone();
@@ -416,15 +541,25 @@ impl Demo {
             priorities
                 .iter()
                 .find(|p| p.name.eq_ignore_ascii_case(name))
+                .or_else(|| {
+                    let word = name.to_lowercase();
+                    priorities
+                        .iter()
+                        .find(|p| p.name.to_lowercase().contains(&word))
+                })
+        };
+        // Statuses and teams of the chosen type, when the PSA names them per type.
+        let of_type = format!("{}: ", ticket_type.name);
+        let statuses: Vec<Status> = if statuses.iter().any(|s| s.name.starts_with(&of_type)) {
+            statuses
+                .into_iter()
+                .filter(|s| s.name.starts_with(&of_type))
+                .collect()
+        } else {
+            statuses
         };
         let mut priority_map = Vec::new();
-        for (severity, name) in [
-            (Severity::Critical, "Critical"),
-            (Severity::High, "High"),
-            (Severity::Medium, "Medium"),
-            (Severity::Low, "Low"),
-            (Severity::Info, "Low"),
-        ] {
+        for (severity, name) in psa.priority_words() {
             if let Some(p) = by_name(name) {
                 println!(
                     "  severity {:<8} -> priority {} ({})",
@@ -448,11 +583,12 @@ impl Demo {
         if let Some(s) = close_status {
             println!("  close status: {} ({})", s.name, s.id);
         }
-        let team = ticket_type.default_team.as_deref().and_then(|wanted| {
-            teams
+        let team = match ticket_type.default_team.as_deref() {
+            Some(wanted) => teams
                 .iter()
-                .find(|t| t.id == wanted || t.name.eq_ignore_ascii_case(wanted))
-        });
+                .find(|t| t.id == wanted || t.name.eq_ignore_ascii_case(wanted)),
+            None => teams.iter().find(|t| t.name.starts_with(&of_type)),
+        };
         if let Some(t) = team {
             println!("  team: {} ({})", t.name, t.id);
         }
@@ -615,11 +751,11 @@ impl Demo {
                 b.used, b.remaining, b.max_requests, b.window
             );
         }
-        println!("mock served {} requests", self.halo.total_requests());
+        println!("mock served {} requests", self.mock.total_requests());
         if let Some(session) = self.session {
             let _ = session.close().await;
         }
-        self.halo.shutdown().await;
+        self.mock.shutdown().await;
     }
 }
 

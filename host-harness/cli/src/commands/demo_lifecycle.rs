@@ -116,7 +116,7 @@ impl Demo {
             .id
             .parse()
             .map_err(|_| super::demo::flow(STEP, "non-numeric ticket id"))?;
-        self.halo
+        self.mock
             .technician_note(other_id, "Called the user; investigating.");
         println!("{:<34}    (a technician adds a note to #{other_id})", "");
         let left_open = self.resolve(STEP, &profile, other_key, None).await?;

@@ -1,0 +1,527 @@
+//! The ConnectWise PSA component against the mock ConnectWise: the seed flow, every lifecycle
+//! decision, `conditions` quoting, summary truncation, and both connectors in one host.
+
+use psa_host::types::*;
+use psa_mock::connectwise::seed_ids as ids;
+use psa_mock::halo::MockHalo;
+
+use crate::common::*;
+
+fn own_open() -> TicketQuery {
+    TicketQuery {
+        organization_id: None,
+        scope: TicketScope::Own,
+        open_only: true,
+        page: None,
+        page_size: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_flow_connection_companies_lookups_validation_and_a_ticket() {
+    let (mock, mut session) = cw_start().await;
+    let report = ok(session.test_connection().await);
+    assert!(report.ok, "{report:?}");
+    let agent = report.agent.expect("the API member");
+    assert_eq!(agent.id, ids::API_MEMBER_ID.to_string());
+    assert!(agent.name.contains(ids::API_MEMBER_IDENTIFIER), "{agent:?}");
+    let names: Vec<&str> = report.checks.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "companies-read",
+            "boards-read",
+            "tickets-read",
+            "tickets-create",
+            "tickets-update",
+            "notes"
+        ]
+    );
+    assert!(report.resource_url.ends_with("/v4_6_release/apis/3.0"));
+
+    let all = ok(session
+        .list_organizations(&OrganizationQuery {
+            search: None,
+            include_inactive: false,
+            page: None,
+            page_size: None,
+        })
+        .await);
+    assert!(all
+        .items
+        .iter()
+        .any(|o| o.id == ids::COMPANY_CONTOSO_ID.to_string()));
+    assert!(
+        !all.items
+            .iter()
+            .any(|o| o.id == ids::COMPANY_DELETED_ID.to_string()),
+        "deleted companies are left out"
+    );
+    assert_eq!(all.total as usize, all.items.len());
+    let page = ok(session
+        .list_organizations(&OrganizationQuery {
+            search: None,
+            include_inactive: false,
+            page: Some(2),
+            page_size: Some(10),
+        })
+        .await);
+    assert_eq!(page.items.len(), 10);
+    assert_eq!(page.total, all.total);
+
+    let tenants = vec![HostTenant {
+        id: TENANT.into(),
+        name: "Contoso Ltd".into(),
+        external_ids: vec![],
+        domains: vec!["contoso.com".into()],
+    }];
+    let suggestions = ok(session.suggest_mapping(&tenants).await);
+    assert_eq!(
+        suggestions[0].organization.as_ref().map(|o| o.id.clone()),
+        Some(ids::COMPANY_CONTOSO_ID.to_string())
+    );
+
+    let boards = ok(session.list_ticket_types().await);
+    let alerts = boards
+        .iter()
+        .find(|b| b.name == ids::BOARD_ALERTS_NAME)
+        .expect("board");
+    assert!(alerts.active);
+    assert!(boards
+        .iter()
+        .any(|b| b.id == ids::BOARD_PROJECT.to_string() && !b.active));
+    let statuses = ok(session.list_statuses().await);
+    let closed = statuses
+        .iter()
+        .find(|s| s.id == ids::ALERTS_STATUS_CLOSED.to_string())
+        .expect("closed status");
+    assert!(closed.closed);
+    assert!(
+        !statuses
+            .iter()
+            .find(|s| s.id == ids::ALERTS_STATUS_RESOLVED.to_string())
+            .unwrap()
+            .closed
+    );
+    let priorities = ok(session.list_priorities(Some(&alerts.id)).await);
+    assert!(priorities
+        .iter()
+        .any(|p| p.id == ids::PRIORITY_QUICK.to_string()));
+    let teams = ok(session.list_teams().await);
+    assert!(teams
+        .iter()
+        .any(|t| t.id == ids::ALERTS_TEAM_SECOPS.to_string()));
+
+    let profile = cw_profile(SyncStrategy::CreateUpdateClose);
+    let report = ok(session.validate_mapping(&profile).await);
+    assert!(report.ok, "{report:?}");
+
+    let mut request = ticket_request("Suspicious sign-in for alice", Severity::High);
+    request.contact = Some(Contact {
+        name: None,
+        email: Some(ids::CONTACT_CONTOSO_EMAIL.into()),
+    });
+    let change = ok(session.create_ticket(&profile, &request).await);
+    let id: i64 = change.ticket.id.parse().unwrap();
+    assert!(change.ticket.created_by_connector);
+    let stored = mock.ticket(id).expect("ticket in the mock");
+    assert_eq!(stored["company"]["id"], ids::COMPANY_CONTOSO_ID);
+    assert_eq!(stored["board"]["id"], ids::BOARD_ALERTS);
+    assert_eq!(stored["priority"]["id"], ids::PRIORITY_QUICK);
+    assert_eq!(stored["team"]["id"], ids::ALERTS_TEAM_SECOPS);
+    assert_eq!(stored["contact"]["id"], ids::CONTACT_CONTOSO_ID);
+    assert!(stored["externalXRef"]
+        .as_str()
+        .unwrap()
+        .starts_with("psa-connector#"));
+    let notes = mock.notes(id);
+    assert_eq!(notes[0]["text"], "Detected by the test platform.");
+
+    let read = ok(session.get_ticket(&change.ticket.id).await);
+    assert_eq!(read.summary, "Suspicious sign-in for alice");
+    let own = ok(session.list_tickets(&own_open()).await);
+    let own_ids: Vec<&str> = own.items.iter().map(|t| t.id.as_str()).collect();
+    assert!(own_ids.contains(&change.ticket.id.as_str()), "{own_ids:?}");
+    assert!(
+        own_ids.contains(&ids::TICKET_ALERT.to_string().as_str()),
+        "the seeded alert ticket carries our prefix"
+    );
+    assert!(
+        !own_ids.contains(&ids::TICKET_CONTOSO_OPEN.to_string().as_str()),
+        "{own_ids:?}"
+    );
+    assert_eq!(own.total as usize, own.items.len());
+
+    let added = ok(session
+        .add_note(
+            &change.ticket.id,
+            &Note {
+                text: "public words".into(),
+                private: false,
+            },
+        )
+        .await);
+    let note = mock
+        .notes(id)
+        .into_iter()
+        .find(|n| n["text"] == "public words")
+        .unwrap();
+    assert_eq!(note["detailDescriptionFlag"], true);
+    assert_eq!(note["internalAnalysisFlag"], false);
+    assert!(!added.note_id.is_empty());
+
+    let updated = ok(session
+        .update_ticket(
+            &change.ticket.id,
+            &TicketUpdate {
+                priority_id: Some(ids::PRIORITY_EMERGENCY.to_string()),
+                status_id: Some(ids::ALERTS_STATUS_IN_PROGRESS.to_string()),
+                summary: None,
+                team_id: None,
+                fields: vec![],
+            },
+        )
+        .await);
+    assert_eq!(
+        updated.ticket.status_id,
+        ids::ALERTS_STATUS_IN_PROGRESS.to_string()
+    );
+    assert_eq!(
+        mock.ticket(id).unwrap()["priority"]["id"],
+        ids::PRIORITY_EMERGENCY
+    );
+
+    let closed = ok(session
+        .close_ticket(&profile, &change.ticket.id, Some("done"))
+        .await);
+    assert!(closed.ticket.closed);
+    assert_eq!(
+        mock.ticket(id).unwrap()["status"]["id"],
+        ids::ALERTS_STATUS_CLOSED
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_alerts_whole_life() {
+    let (mock, mut session) = cw_start().await;
+    let profile = cw_profile(SyncStrategy::CreateUpdateClose);
+    let first = ok(session
+        .sync_alert(&profile, &alert("edr/host-1", Severity::Medium, Some("e1")))
+        .await);
+    assert_eq!(first.decision, SyncDecision::Created);
+    let tid = first.ticket.id.clone();
+    let id: i64 = tid.parse().unwrap();
+
+    let mut repeat = alert("edr/host-1", Severity::High, Some("e2"));
+    repeat.link = Some(tid.clone());
+    let noted = ok(session.sync_alert(&profile, &repeat).await);
+    assert_eq!(noted.decision, SyncDecision::Noted);
+    assert_eq!(noted.occurrence, 2);
+    assert!(noted.priority_raised);
+    assert_eq!(
+        mock.ticket(id).unwrap()["priority"]["id"],
+        ids::PRIORITY_QUICK
+    );
+    let internal = mock
+        .notes(id)
+        .into_iter()
+        .find(|n| n["text"].as_str().unwrap_or("").contains("occurrence 2"))
+        .expect("occurrence note");
+    assert_eq!(internal["internalAnalysisFlag"], true);
+
+    let same = ok(session.sync_alert(&profile, &repeat).await);
+    assert_eq!(same.decision, SyncDecision::Unchanged);
+
+    let resolved_key = resolve("edr/host-1", Some(&tid));
+    let closed = ok(session.resolve_alert(&profile, &resolved_key).await);
+    assert_eq!(closed.decision, ResolveDecision::Closed);
+    assert_eq!(
+        mock.ticket(id).unwrap()["status"]["id"],
+        ids::ALERTS_STATUS_CLOSED
+    );
+    assert_eq!(mock.ticket(id).unwrap()["closedFlag"], true);
+    let again = ok(session.resolve_alert(&profile, &resolved_key).await);
+    assert_eq!(again.decision, ResolveDecision::AlreadyClosed);
+
+    // Recurs within the window: re-opened with the profile's re-open status.
+    let reopened = ok(session
+        .sync_alert(&profile, &alert("edr/host-1", Severity::High, Some("e3")))
+        .await);
+    assert_eq!(reopened.decision, SyncDecision::Reopened);
+    assert_eq!(reopened.ticket.id, tid);
+    assert_eq!(
+        mock.ticket(id).unwrap()["status"]["id"],
+        ids::ALERTS_STATUS_IN_PROGRESS
+    );
+    assert_eq!(mock.ticket(id).unwrap()["closedFlag"], false);
+
+    // Closed long ago: a new ticket that references the old one.
+    ok(session.resolve_alert(&profile, &resolved_key).await);
+    mock.set_ticket_closed_at(id, "2020-01-01T00:00:00Z");
+    let fresh = ok(session
+        .sync_alert(&profile, &alert("edr/host-1", Severity::High, Some("e4")))
+        .await);
+    assert_eq!(fresh.decision, SyncDecision::NewAfterWindow);
+    assert_eq!(fresh.previous_ticket_id.as_deref(), Some(tid.as_str()));
+    assert_ne!(fresh.ticket.id, tid);
+    assert_eq!(cw_tickets_for(&mock, "edr/host-1"), 2);
+
+    // Not found.
+    let none = ok(session
+        .resolve_alert(&profile, &resolve("never-seen", None))
+        .await);
+    assert_eq!(none.decision, ResolveDecision::NotFound);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ticket_a_technician_touched_is_left_open_and_read_back_as_touched() {
+    let (mock, mut session) = cw_start().await;
+    let profile = cw_profile(SyncStrategy::TwoWay);
+    let created = ok(session
+        .sync_alert(&profile, &alert("mfa/bob", Severity::Low, None))
+        .await);
+    let id: i64 = created.ticket.id.parse().unwrap();
+    let untouched = ok(session
+        .sync_alert(&profile, &alert("mfa/carol", Severity::Low, None))
+        .await);
+    let states = ok(session
+        .ticket_states(&[
+            created.ticket.id.clone(),
+            untouched.ticket.id.clone(),
+            "999999".into(),
+        ])
+        .await);
+    assert!(states.iter().all(|s| !s.touched_by_person), "{states:?}");
+    assert!(!states[2].found);
+
+    mock.member_note(id, "Looking into this");
+    let resolved = ok(session
+        .resolve_alert(&profile, &resolve("mfa/bob", None))
+        .await);
+    assert_eq!(resolved.decision, ResolveDecision::LeftOpenTouched);
+    assert_eq!(
+        resolved.touched_by.as_deref(),
+        Some(ids::TECHNICIAN_MEMBER_NAME)
+    );
+    assert_eq!(mock.ticket(id).unwrap()["closedFlag"], false);
+    let states = ok(session
+        .ticket_states(&[created.ticket.id.clone(), untouched.ticket.id.clone()])
+        .await);
+    assert!(states[0].touched_by_person);
+    assert!(!states[1].touched_by_person);
+    assert!(!states[0].closed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_that_lost_its_link_finds_the_ticket_by_external_xref() {
+    let (mock, mut session) = cw_start().await;
+    let profile = cw_profile(SyncStrategy::CreateUpdateClose);
+    let first = ok(session
+        .sync_alert(&profile, &alert("edr/host-7", Severity::High, None))
+        .await);
+    let mut session = cw_open(mock.connector_settings()).await.unwrap();
+    let again = ok(session
+        .sync_alert(&profile, &alert("edr/host-7", Severity::High, None))
+        .await);
+    assert_eq!(again.decision, SyncDecision::Noted);
+    assert_eq!(again.ticket.id, first.ticket.id);
+    // The seeded ticket's xref names another key: a stale link to it is not followed.
+    let mut stale = alert("edr/host-7", Severity::High, None);
+    stale.link = Some(ids::TICKET_ALERT.to_string());
+    let third = ok(session.sync_alert(&profile, &stale).await);
+    assert_eq!(third.ticket.id, first.ticket.id);
+    assert_eq!(cw_tickets_for(&mock, "edr/host-7"), 1);
+    // The seeded alert ticket is found by its key too.
+    let seeded = ok(session
+        .sync_alert(&profile, &alert("seed-alert-1", Severity::High, None))
+        .await);
+    assert_eq!(seeded.ticket.id, ids::TICKET_ALERT.to_string());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_text_never_widens_a_lookup_and_long_text_never_fails() {
+    let (mock, mut session) = cw_start().await;
+    let hostile = ok(session
+        .list_organizations(&OrganizationQuery {
+            search: Some(r#"x" or id>0 or x=""#.into()),
+            include_inactive: true,
+            page: None,
+            page_size: None,
+        })
+        .await);
+    assert_eq!(hostile.total, 0, "{hostile:?}");
+    let quoted = ok(session
+        .list_organizations(&OrganizationQuery {
+            search: Some("O'Brien".into()),
+            include_inactive: false,
+            page: None,
+            page_size: None,
+        })
+        .await);
+    assert_eq!(quoted.items.len(), 1);
+
+    let profile = cw_profile(SyncStrategy::CreateUpdateClose);
+    // A hostile key is one value too: it does not find the seeded ticket.
+    let key = r#"k" or id>0 or externalXRef=""#;
+    let created = ok(session
+        .sync_alert(&profile, &alert(key, Severity::High, None))
+        .await);
+    assert_eq!(created.decision, SyncDecision::Created);
+
+    let long_key = "k".repeat(400);
+    let mut request = alert(&long_key, Severity::High, None);
+    request.alert.summary = "S".repeat(250);
+    let first = ok(session.sync_alert(&profile, &request).await);
+    let stored = mock.ticket(first.ticket.id.parse().unwrap()).unwrap();
+    let summary = stored["summary"].as_str().unwrap();
+    assert!(
+        summary.chars().count() <= 100 && summary.ends_with("[...]"),
+        "{summary}"
+    );
+    assert!(stored["externalXRef"].as_str().unwrap().len() <= 100);
+    let second = ok(session.sync_alert(&profile, &request).await);
+    assert_eq!(
+        second.decision,
+        SyncDecision::Noted,
+        "a long key still dedups"
+    );
+    assert_eq!(second.ticket.id, first.ticket.id);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_keys_and_a_wrong_client_id_are_clear_errors() {
+    let (mock, _) = cw_start().await;
+    let mut session = cw_open(with(mock.connector_settings(), "private_key", "nope"))
+        .await
+        .unwrap();
+    let error = err(session.test_connection().await);
+    assert!(
+        matches!(&error, ConnectorError::AuthFailed(m) if !m.contains("nope")),
+        "{error:?}"
+    );
+    let mut session = cw_open(with(mock.connector_settings(), "client_id", "not-ours"))
+        .await
+        .unwrap();
+    match err(session.test_connection().await) {
+        ConnectorError::InvalidSettings(p) => assert_eq!(p.key.as_deref(), Some("client_id")),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validation_names_connectwise_problems() {
+    let (_mock, mut session) = cw_start().await;
+    let mut profile = cw_profile(SyncStrategy::CreateUpdateClose);
+    profile.ticket_type_id = Some(ids::BOARD_NO_CLOSED_STATUS.to_string());
+    profile.priorities[0].priority_id = "99999".into();
+    let report = ok(session.validate_mapping(&profile).await);
+    let codes: Vec<&str> = report.findings.iter().map(|f| f.code.as_str()).collect();
+    assert!(!report.ok);
+    for code in [
+        "status-not-on-board",
+        "no-closed-status",
+        "team-not-found",
+        "priority-not-found",
+    ] {
+        assert!(codes.contains(&code), "{code} in {codes:?}");
+    }
+    for (board, code) in [
+        (ids::BOARD_PROJECT, "board-project"),
+        (ids::BOARD_INACTIVE, "board-inactive"),
+    ] {
+        profile.ticket_type_id = Some(board.to_string());
+        let report = ok(session.validate_mapping(&profile).await);
+        assert!(
+            report.findings.iter().any(|f| f.code == code),
+            "{code}: {report:?}"
+        );
+    }
+}
+
+/// Connection test, an alert's ticket, its resolution: on any connector.
+async fn seed_flow(
+    component: &psa_host::LoadedConnector,
+    settings: Vec<(String, String)>,
+    profile: MappingProfile,
+) -> (SyncDecision, ResolveDecision) {
+    let mut session = component.open(settings).await.unwrap().unwrap();
+    assert!(ok(session.test_connection().await).ok);
+    let key = "both/1";
+    let created = ok(session
+        .sync_alert(&profile, &alert(key, Severity::High, None))
+        .await);
+    let resolved = ok(session.resolve_alert(&profile, &resolve(key, None)).await);
+    (created.decision, resolved.decision)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_host_runs_both_connectors_concurrently() {
+    let host = psa_host::ConnectorHost::new(psa_host::HostConfig::default()).unwrap();
+    let halo_component = host.load(psa_harness::bundled_halo_connector()).unwrap();
+    let cw_component = host
+        .load(psa_harness::bundled_connectwise_connector())
+        .unwrap();
+    let halo_mock = MockHalo::start(psa_mock::halo::MockConfig::default())
+        .await
+        .unwrap();
+    let (cw_mock, _) = cw_start().await;
+
+    let halo = seed_flow(
+        &halo_component,
+        halo_mock.connector_settings(),
+        profile(SyncStrategy::CreateUpdateClose),
+    );
+    let cw = seed_flow(
+        &cw_component,
+        cw_mock.connector_settings(),
+        cw_profile(SyncStrategy::CreateUpdateClose),
+    );
+    let (h, c) = tokio::join!(halo, cw);
+    assert_eq!(h, (SyncDecision::Created, ResolveDecision::Closed));
+    assert_eq!(c, (SyncDecision::Created, ResolveDecision::Closed));
+    assert_eq!(tickets_for(&halo_mock, "both/1"), 1);
+    assert_eq!(cw_tickets_for(&cw_mock, "both/1"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_server_errors_and_lost_creates_are_survived_without_duplicates() {
+    let (mock, mut session) = cw_start().await;
+    let rule = |text: &str| text.parse::<psa_mock::FaultRule>().expect("fault rule");
+    mock.add_fault(rule(
+        "kind=429,retry-after=1,endpoint=GET /company/companies,first=1",
+    ));
+    mock.add_fault(rule("kind=503,endpoint=GET /service/boards,first=1"));
+    let orgs = ok(session
+        .list_organizations(&OrganizationQuery {
+            search: Some("Contoso".into()),
+            include_inactive: false,
+            page: None,
+            page_size: None,
+        })
+        .await);
+    assert_eq!(orgs.items.len(), 1);
+    assert!(!ok(session.list_ticket_types().await).is_empty());
+
+    mock.add_fault(rule(
+        "kind=created-then-drop,endpoint=POST /service/tickets,first=1",
+    ));
+    let profile = cw_profile(SyncStrategy::CreateUpdateClose);
+    let created = ok(session
+        .sync_alert(&profile, &alert("lost/answer", Severity::High, None))
+        .await);
+    assert_eq!(created.decision, SyncDecision::Created);
+    assert_eq!(
+        cw_tickets_for(&mock, "lost/answer"),
+        1,
+        "found, not re-sent"
+    );
+
+    mock.add_fault(rule("kind=403,endpoint=GET /company/companies/19,first=1"));
+    match err(session
+        .get_organization(&ids::COMPANY_CONTOSO_ID.to_string())
+        .await)
+    {
+        ConnectorError::PermissionDenied(m) => assert!(m.contains("Company Maintenance"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+}
