@@ -2,7 +2,9 @@
 //! random faults end as exactly one ticket each, every occurrence recorded once, checked against
 //! the mock's own state.
 
-use psa_harness::soak::{run_soak, SoakConfig};
+use std::path::PathBuf;
+
+use psa_harness::soak::{run_soak, Psa, SoakConfig};
 
 /// Alerts in the run.
 const ALERTS: usize = 150;
@@ -10,9 +12,23 @@ const ALERTS: usize = 150;
 const SECOND_OCCURRENCES: usize = ALERTS.div_ceil(3);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn alerts_under_random_faults_are_never_lost_or_duplicated() {
+async fn halo_alerts_under_random_faults_are_never_lost_or_duplicated() {
+    soak(Psa::Halo, psa_harness::bundled_halo_connector()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connectwise_alerts_under_random_faults_are_never_lost_or_duplicated() {
+    soak(
+        Psa::Connectwise,
+        psa_harness::bundled_connectwise_connector(),
+    )
+    .await;
+}
+
+async fn soak(psa: Psa, component: PathBuf) {
     let report = run_soak(SoakConfig {
-        component: psa_harness::bundled_halo_connector(),
+        component,
+        psa,
         alerts: ALERTS,
         fault_rate: 0.15,
         seed: 3,

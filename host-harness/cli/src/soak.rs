@@ -1,4 +1,5 @@
-//! The soak: many alerts through the connector while the mock HaloPSA injects faults at random,
+//! The soak: many alerts through the connector while the mock PSA (HaloPSA or ConnectWise,
+//! [`SoakConfig::psa`]) injects faults at random,
 //! then a count against the mock's own state — every alert must be exactly one ticket or a
 //! reported failure: **0 lost, 0 duplicated**, no occurrence recorded twice on a ticket (the
 //! connector's `[alert-sync occurrence=N occurrence-id=…]` markers in the ticket's details and
@@ -20,13 +21,136 @@ use std::time::{Duration, Instant};
 use psa_host::error::connector_error_case;
 use psa_host::types::*;
 use psa_host::{ConnectorHost, ConnectorSession, HostConfig, LoadedConnector};
-use psa_mock::halo::{seed_ids, Fault, FaultRule, FaultTrigger, MockConfig, MockHalo};
+use psa_mock::connectwise::{seed_ids as cw_ids, ConnectWiseConfig, MockConnectWise};
+use psa_mock::halo::{seed_ids as halo_ids, Fault, FaultRule, FaultTrigger, MockConfig, MockHalo};
+use psa_mock::MockServer;
+
+pub use crate::demo::Psa;
+
+/// Five well-known organizations of the mock, one per soak tenant.
+fn organizations(psa: Psa) -> [i64; 5] {
+    match psa {
+        Psa::Halo => [
+            halo_ids::CLIENT_CONTOSO_ID,
+            halo_ids::CLIENT_FABRIKAM_ID,
+            halo_ids::CLIENT_NORTHWIND_ID,
+            halo_ids::CLIENT_TAILSPIN_ID,
+            halo_ids::CLIENT_WIDE_WORLD_ID,
+        ],
+        Psa::Connectwise => [
+            cw_ids::COMPANY_CONTOSO_ID,
+            cw_ids::COMPANY_FABRIKAM_ID,
+            cw_ids::COMPANY_NORTHWIND_ID,
+            cw_ids::COMPANY_OBRIEN_ID,
+            cw_ids::COMPANY_SMITH_AND_SONS_ID,
+        ],
+    }
+}
+
+/// The running mock of a soak.
+enum SoakMock {
+    Halo(MockHalo),
+    ConnectWise(MockConnectWise),
+}
+
+impl SoakMock {
+    async fn start(psa: Psa, seed: u64) -> anyhow::Result<SoakMock> {
+        Ok(match psa {
+            Psa::Halo => SoakMock::Halo(
+                MockHalo::start(MockConfig {
+                    seed,
+                    ..MockConfig::default()
+                })
+                .await?,
+            ),
+            Psa::Connectwise => SoakMock::ConnectWise(
+                MockConnectWise::start(ConnectWiseConfig {
+                    seed,
+                    ..ConnectWiseConfig::default()
+                })
+                .await?,
+            ),
+        })
+    }
+
+    /// Counters and faults, the same for every PSA.
+    fn server(&self) -> &MockServer {
+        match self {
+            SoakMock::Halo(mock) => mock,
+            SoakMock::ConnectWise(mock) => mock,
+        }
+    }
+
+    fn connector_settings(&self) -> Vec<(String, String)> {
+        match self {
+            SoakMock::Halo(mock) => mock.connector_settings(),
+            SoakMock::ConnectWise(mock) => mock.connector_settings(),
+        }
+    }
+
+    /// Every ticket carrying a soak alert key, read from the mock's own state.
+    fn alert_tickets(&self) -> Vec<SoakTicket> {
+        // Only the soak's own keys: a mock may seed tickets with alert keys of its own.
+        let key_of = |reference: &serde_json::Value| {
+            let key = reference.as_str()?.strip_prefix("psa-connector#")?;
+            key.starts_with(KEY_PREFIX).then(|| key.to_string())
+        };
+        let texts = |notes: Vec<serde_json::Value>, field: &str| -> Vec<String> {
+            notes
+                .iter()
+                .filter_map(|n| n[field].as_str().map(str::to_string))
+                .collect()
+        };
+        match self {
+            SoakMock::Halo(mock) => mock
+                .tickets()
+                .into_iter()
+                .filter_map(|ticket| {
+                    let key = key_of(&ticket["supplier_reference"])?;
+                    let id = ticket["id"].as_i64()?;
+                    let mut all = vec![ticket["details"].as_str().unwrap_or_default().to_string()];
+                    all.extend(texts(mock.actions(id), "note"));
+                    Some(SoakTicket {
+                        id: id.to_string(),
+                        key,
+                        texts: all,
+                    })
+                })
+                .collect(),
+            // The ticket's description is its first note (`initialDescription`).
+            SoakMock::ConnectWise(mock) => mock
+                .tickets()
+                .into_iter()
+                .filter_map(|ticket| {
+                    let key = key_of(&ticket["externalXRef"])?;
+                    let id = ticket["id"].as_i64()?;
+                    Some(SoakTicket {
+                        id: id.to_string(),
+                        key,
+                        texts: texts(mock.notes(id), "text"),
+                    })
+                })
+                .collect(),
+        }
+    }
+
+    async fn shutdown(self) {
+        match self {
+            SoakMock::Halo(mock) => mock.shutdown().await,
+            SoakMock::ConnectWise(mock) => mock.shutdown().await,
+        }
+    }
+}
 
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct SoakConfig {
     /// The connector component.
     pub component: PathBuf,
+    /// The PSA its mock plays (the component must be that PSA's connector): the mock HaloPSA
+    /// (alert key in `supplier_reference`, markers in details and actions) or the mock
+    /// ConnectWise (`externalXRef`, markers in notes).
+    pub psa: Psa,
     /// Distinct alerts (alert keys).
     pub alerts: usize,
     /// Share of requests (0.0..=1.0) the mock answers with a fault.
@@ -45,6 +169,7 @@ impl Default for SoakConfig {
     fn default() -> Self {
         Self {
             component: PathBuf::new(),
+            psa: Psa::Halo,
             alerts: 1000,
             fault_rate: 0.1,
             seed: 7,
@@ -66,9 +191,9 @@ pub struct SoakReport {
     pub succeeded: usize,
     /// Alerts reported as failed after every attempt.
     pub reported_failures: usize,
-    /// Of those, how many left a ticket in Halo (a later sync finds it by its key).
+    /// Of those, how many left a ticket in the PSA (a later sync finds it by its key).
     pub failures_with_ticket: usize,
-    /// Succeeded alerts whose ticket is not in Halo, or not the one linked.
+    /// Succeeded alerts whose ticket is not in the PSA, or not the one linked.
     pub lost: usize,
     /// Alert keys carried by more than one ticket.
     pub duplicated: usize,
@@ -83,7 +208,7 @@ pub struct SoakReport {
     pub allowed_failures: usize,
     /// Faults the mock actually injected.
     pub faults_injected: u64,
-    /// Tickets in Halo carrying a soak alert key.
+    /// Tickets in the PSA carrying a soak alert key.
     pub tickets: usize,
     /// Requests the mock served.
     pub requests: u64,
@@ -97,7 +222,7 @@ pub struct SoakReport {
 
 impl SoakReport {
     /// 0 lost, 0 duplicated, no occurrence recorded twice or missing, every alert accounted for
-    /// (a ticket link or a reported failure, the tickets in Halo matching), and no more
+    /// (a ticket link or a reported failure, the tickets in the PSA matching), and no more
     /// reported failures than allowed — so a run where nothing succeeded fails.
     pub fn passed(&self) -> bool {
         self.problems().is_empty()
@@ -140,7 +265,7 @@ impl SoakReport {
         check(
             self.tickets == self.succeeded + self.failures_with_ticket,
             format!(
-                "{} tickets in Halo != {} succeeded + {} failures that left a ticket",
+                "{} tickets in the PSA != {} succeeded + {} failures that left a ticket",
                 self.tickets, self.succeeded, self.failures_with_ticket
             ),
         );
@@ -178,22 +303,19 @@ fn fault_mix() -> Vec<Fault> {
     ]
 }
 
+/// What every soak alert key starts with.
+const KEY_PREFIX: &str = "soak/alert-";
+
 fn key(n: usize) -> String {
-    format!("soak/alert-{n:06}")
+    format!("{KEY_PREFIX}{n:06}")
 }
 
-/// Tenants spread over the mock's well-known clients.
-const CLIENTS: [i64; 5] = [
-    seed_ids::CLIENT_CONTOSO_ID,
-    seed_ids::CLIENT_FABRIKAM_ID,
-    seed_ids::CLIENT_NORTHWIND_ID,
-    seed_ids::CLIENT_TAILSPIN_ID,
-    seed_ids::CLIENT_WIDE_WORLD_ID,
-];
+/// Soak tenants, spread over five well-known organizations of the mock.
+const TENANTS: usize = 5;
 
-fn profile() -> MappingProfile {
+fn profile(psa: Psa) -> MappingProfile {
     MappingProfile {
-        tenants: CLIENTS
+        tenants: organizations(psa)
             .iter()
             .enumerate()
             .map(|(i, client)| TenantMapping {
@@ -220,7 +342,7 @@ fn alert(n: usize, occurrence: u32) -> SyncRequest {
         alert: Alert {
             key: key(n),
             occurrence_id: Some(format!("occ-{occurrence}")),
-            tenant_id: format!("soak-tenant-{}", n % CLIENTS.len()),
+            tenant_id: format!("soak-tenant-{}", n % TENANTS),
             severity: Severity::Medium,
             summary: format!("Soak alert {n}"),
             details: "Generated by psa-harness soak.".into(),
@@ -246,11 +368,7 @@ struct Tally {
 /// Runs the soak and checks the mock's state.
 pub async fn run_soak(config: SoakConfig) -> anyhow::Result<SoakReport> {
     let started = Instant::now();
-    let mock = MockHalo::start(MockConfig {
-        seed: config.seed,
-        ..MockConfig::default()
-    })
-    .await?;
+    let mock = SoakMock::start(config.psa, config.seed).await?;
     // The soak measures correctness under faults, not throttling: no host rate budget.
     let host = ConnectorHost::new(HostConfig {
         rate_budget: None,
@@ -264,7 +382,7 @@ pub async fn run_soak(config: SoakConfig) -> anyhow::Result<SoakReport> {
     let mix = fault_mix();
     let share = (config.fault_rate / mix.len() as f64).clamp(0.0, 1.0);
     for fault in mix {
-        mock.add_fault(FaultRule {
+        mock.server().add_fault(FaultRule {
             endpoint: None,
             trigger: FaultTrigger::Probability { p: share },
             fault,
@@ -281,48 +399,28 @@ pub async fn run_soak(config: SoakConfig) -> anyhow::Result<SoakReport> {
             next.clone(),
             tally.clone(),
         );
-        let (alerts, attempts) = (config.alerts, config.host_attempts.max(1));
+        let (psa, alerts, attempts) = (config.psa, config.alerts, config.host_attempts.max(1));
         workers.push(tokio::spawn(async move {
-            worker(connector, settings, next, tally, alerts, attempts).await
+            worker(psa, connector, settings, next, tally, alerts, attempts).await
         }));
     }
     for worker in workers {
         worker.await??;
     }
 
-    mock.clear_faults();
+    mock.server().clear_faults();
     let tally = std::mem::take(&mut *tally.lock().expect("tally"));
-    let tickets: Vec<SoakTicket> = mock
-        .tickets()
-        .into_iter()
-        .filter_map(|ticket| {
-            let key = ticket["supplier_reference"]
-                .as_str()?
-                .strip_prefix("psa-connector#")?
-                .to_string();
-            let id = ticket["id"].as_i64()?;
-            let mut texts = vec![ticket["details"].as_str().unwrap_or_default().to_string()];
-            texts.extend(
-                mock.actions(id)
-                    .iter()
-                    .filter_map(|a| a["note"].as_str().map(str::to_string)),
-            );
-            Some(SoakTicket {
-                id: id.to_string(),
-                key,
-                texts,
-            })
-        })
-        .collect();
+    let tickets = mock.alert_tickets();
     let mut report = evaluate(config.alerts, config.allowed_failures, tally, &tickets);
-    report.requests = mock.total_requests();
-    report.faults_injected = mock.faults_fired();
+    report.requests = mock.server().total_requests();
+    report.faults_injected = mock.server().faults_fired();
     report.elapsed = started.elapsed();
     mock.shutdown().await;
     Ok(report)
 }
 
 async fn worker(
+    psa: Psa,
     connector: LoadedConnector,
     settings: Vec<(String, String)>,
     next: Arc<Mutex<usize>>,
@@ -330,7 +428,7 @@ async fn worker(
     alerts: usize,
     attempts: u32,
 ) -> anyhow::Result<()> {
-    let profile = profile();
+    let profile = profile(psa);
     let mut session: Option<ConnectorSession> = None;
     loop {
         let n = {

@@ -42,7 +42,8 @@ pub enum Psa {
 }
 
 impl Psa {
-    fn title(self) -> &'static str {
+    /// The PSA's product name.
+    pub(crate) fn title(self) -> &'static str {
         match self {
             Psa::Halo => "HaloPSA",
             Psa::Connectwise => "ConnectWise PSA",
@@ -77,12 +78,16 @@ impl Psa {
         }
     }
 
-    #[cfg(feature = "bundled-connector")]
-    fn bundled(self) -> PathBuf {
-        match self {
-            Psa::Halo => crate::bundled_halo_connector(),
-            Psa::Connectwise => crate::bundled_connectwise_connector(),
-        }
+    /// The component to load: the given path, else this PSA's bundled connector.
+    pub(crate) fn component_path(self, given: Option<PathBuf>) -> Result<PathBuf, HostError> {
+        #[cfg(feature = "bundled-connector")]
+        let given = given.or_else(|| {
+            Some(match self {
+                Psa::Halo => crate::bundled_halo_connector(),
+                Psa::Connectwise => crate::bundled_connectwise_connector(),
+            })
+        });
+        component_path(given)
     }
 }
 
@@ -330,10 +335,9 @@ impl Demo {
             .await
             .map_err(|e| flow(STEP, format!("cannot start the mock: {e:#}")))?;
         println!("listening on {}", mock.base_url());
-        #[cfg(feature = "bundled-connector")]
-        let component = component.or_else(|| Some(psa.bundled()));
-        let path =
-            component_path(component).map_err(|error| DemoError::Host { step: STEP, error })?;
+        let path = psa
+            .component_path(component)
+            .map_err(|error| DemoError::Host { step: STEP, error })?;
         println!("loading {}", path.display());
         let (host, connector) = load(HostConfig::default(), path)
             .await

@@ -6,8 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::component_path;
-use crate::soak::{run_soak, SoakConfig};
+use crate::soak::{run_soak, Psa, SoakConfig};
 
 /// Arguments of `soak`.
 #[derive(Debug, Args)]
@@ -30,9 +29,12 @@ pub struct SoakArgs {
     /// Alerts (and second occurrences) that may end as reported failures in a passing run.
     #[arg(long, default_value_t = 0)]
     pub allowed_failures: usize,
-    /// The connector component (.wasm); default: the bundled HaloPSA connector.
+    /// The connector component (.wasm); default: the bundled connector of `--psa`.
     #[arg(long)]
     pub component: Option<PathBuf>,
+    /// Which PSA the mock plays (and which bundled connector is the default).
+    #[arg(long, value_enum, default_value_t = Psa::Halo)]
+    pub psa: Psa,
 }
 
 fn parse_rate(text: &str) -> Result<f64, String> {
@@ -56,7 +58,7 @@ fn parse_rate(text: &str) -> Result<f64, String> {
 }
 
 pub(crate) async fn run(args: SoakArgs) -> ExitCode {
-    let component = match component_path(args.component) {
+    let component = match args.psa.component_path(args.component) {
         Ok(path) => path,
         Err(error) => {
             eprintln!("error: {error}");
@@ -64,7 +66,8 @@ pub(crate) async fn run(args: SoakArgs) -> ExitCode {
         }
     };
     println!(
-        "soak: {} alerts, fault rate {:.1}%, seed {}, {} sessions",
+        "soak ({}): {} alerts, fault rate {:.1}%, seed {}, {} sessions",
+        args.psa.title(),
         args.alerts,
         args.fault_rate * 100.0,
         args.seed,
@@ -72,6 +75,7 @@ pub(crate) async fn run(args: SoakArgs) -> ExitCode {
     );
     let config = SoakConfig {
         component,
+        psa: args.psa,
         alerts: args.alerts,
         fault_rate: args.fault_rate,
         seed: args.seed,
