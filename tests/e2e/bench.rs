@@ -1,11 +1,28 @@
 //! The bench runs end to end (its numbers are for the README, never asserted).
 
+use std::path::PathBuf;
+
 use psa_harness::bench::{run_bench, BenchConfig};
+use psa_harness::psa::Psa;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bench_measures_every_step() {
+async fn bench_measures_every_step_for_halo() {
+    bench(Psa::Halo, psa_harness::bundled_halo_connector()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_measures_every_step_for_connectwise() {
+    bench(
+        Psa::Connectwise,
+        psa_harness::bundled_connectwise_connector(),
+    )
+    .await;
+}
+
+async fn bench(psa: Psa, component: PathBuf) {
     let report = run_bench(BenchConfig {
-        component: psa_harness::bundled_halo_connector(),
+        component,
+        psa,
         iterations: 5,
         concurrency: 2,
     })

@@ -4,7 +4,8 @@
 
 use std::path::PathBuf;
 
-use psa_harness::soak::{run_soak, Psa, SoakConfig};
+use psa_harness::psa::Psa;
+use psa_harness::soak::{run_soak, SoakConfig};
 
 /// Alerts in the run.
 const ALERTS: usize = 150;

@@ -1,4 +1,4 @@
-//! Benchmarks of the host with a connector against the mock HaloPSA: what a platform pays per
+//! Benchmarks of the host with a connector against its mock PSA ([`BenchConfig::psa`]): what a platform pays per
 //! component, per session and per call. Numbers are measured, never asserted in tests.
 //!
 //! - compile: loading the component (cranelift compile, import/export checks), once per process;
@@ -11,14 +11,16 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::psa::{Psa, PsaMock};
 use psa_host::{ConnectorHost, ConnectorSession, HostConfig, LoadedConnector};
-use psa_mock::halo::{seed_ids, MockConfig, MockHalo};
 
 /// What to measure.
 #[derive(Debug, Clone)]
 pub struct BenchConfig {
     /// The connector component.
     pub component: PathBuf,
+    /// The PSA the mock plays (the component must be that PSA's connector).
+    pub psa: Psa,
     /// Samples per measurement.
     pub iterations: usize,
     /// Sessions in parallel for the throughput run.
@@ -73,16 +75,16 @@ pub struct BenchReport {
     pub concurrency: usize,
 }
 
-async fn open(connector: &LoadedConnector, mock: &MockHalo) -> anyhow::Result<ConnectorSession> {
+async fn open(connector: &LoadedConnector, mock: &PsaMock) -> anyhow::Result<ConnectorSession> {
     connector
         .open(mock.connector_settings())
         .await?
         .map_err(|e| anyhow::anyhow!("settings refused: {e:?}"))
 }
 
-async fn get_organization(session: &mut ConnectorSession) -> anyhow::Result<()> {
+async fn get_organization(session: &mut ConnectorSession, psa: Psa) -> anyhow::Result<()> {
     session
-        .get_organization(&seed_ids::CLIENT_CONTOSO_ID.to_string())
+        .get_organization(&psa.sample_organizations()[0].to_string())
         .await?
         .map(|_| ())
         .map_err(|e| anyhow::anyhow!("get-organization failed: {e:?}"))
@@ -91,7 +93,8 @@ async fn get_organization(session: &mut ConnectorSession) -> anyhow::Result<()> 
 /// Runs every measurement against a fresh mock.
 pub async fn run_bench(config: BenchConfig) -> anyhow::Result<BenchReport> {
     let iterations = config.iterations.max(1);
-    let mock = MockHalo::start(MockConfig::default()).await?;
+    let psa = config.psa;
+    let mock = PsaMock::start(psa, None).await?;
     // Measure the host, not the throttle.
     let host = ConnectorHost::new(HostConfig {
         rate_budget: None,
@@ -129,7 +132,7 @@ pub async fn run_bench(config: BenchConfig) -> anyhow::Result<BenchReport> {
     let mut http = Vec::with_capacity(iterations);
     for _ in 0..iterations {
         let started = Instant::now();
-        get_organization(&mut session).await?;
+        get_organization(&mut session, psa).await?;
         http.push(started.elapsed());
     }
 
@@ -138,7 +141,7 @@ pub async fn run_bench(config: BenchConfig) -> anyhow::Result<BenchReport> {
     let mut sessions = Vec::with_capacity(concurrency);
     for _ in 0..concurrency {
         let mut s = open(&connector, &mock).await?;
-        get_organization(&mut s).await?; // token and discovery outside the timing
+        get_organization(&mut s, psa).await?; // token and discovery outside the timing
         sessions.push(s);
     }
     let started = Instant::now();
@@ -147,7 +150,7 @@ pub async fn run_bench(config: BenchConfig) -> anyhow::Result<BenchReport> {
         .map(|mut s| {
             tokio::spawn(async move {
                 for _ in 0..per_session {
-                    get_organization(&mut s).await?;
+                    get_organization(&mut s, psa).await?;
                 }
                 anyhow::Ok(())
             })

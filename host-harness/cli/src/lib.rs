@@ -17,6 +17,7 @@
 
 pub mod bench;
 mod commands;
+pub mod psa;
 pub mod soak;
 
 pub use commands::demo;

@@ -21,124 +21,56 @@ use std::time::{Duration, Instant};
 use psa_host::error::connector_error_case;
 use psa_host::types::*;
 use psa_host::{ConnectorHost, ConnectorSession, HostConfig, LoadedConnector};
-use psa_mock::connectwise::{seed_ids as cw_ids, ConnectWiseConfig, MockConnectWise};
-use psa_mock::halo::{seed_ids as halo_ids, Fault, FaultRule, FaultTrigger, MockConfig, MockHalo};
-use psa_mock::MockServer;
+use psa_mock::halo::{Fault, FaultRule, FaultTrigger};
 
-pub use crate::demo::Psa;
+use crate::psa::Psa;
+use crate::psa::PsaMock;
 
-/// Five well-known organizations of the mock, one per soak tenant.
-fn organizations(psa: Psa) -> [i64; 5] {
-    match psa {
-        Psa::Halo => [
-            halo_ids::CLIENT_CONTOSO_ID,
-            halo_ids::CLIENT_FABRIKAM_ID,
-            halo_ids::CLIENT_NORTHWIND_ID,
-            halo_ids::CLIENT_TAILSPIN_ID,
-            halo_ids::CLIENT_WIDE_WORLD_ID,
-        ],
-        Psa::Connectwise => [
-            cw_ids::COMPANY_CONTOSO_ID,
-            cw_ids::COMPANY_FABRIKAM_ID,
-            cw_ids::COMPANY_NORTHWIND_ID,
-            cw_ids::COMPANY_OBRIEN_ID,
-            cw_ids::COMPANY_SMITH_AND_SONS_ID,
-        ],
-    }
-}
-
-/// The running mock of a soak.
-enum SoakMock {
-    Halo(MockHalo),
-    ConnectWise(MockConnectWise),
-}
-
-impl SoakMock {
-    async fn start(psa: Psa, seed: u64) -> anyhow::Result<SoakMock> {
-        Ok(match psa {
-            Psa::Halo => SoakMock::Halo(
-                MockHalo::start(MockConfig {
-                    seed,
-                    ..MockConfig::default()
+/// Every ticket carrying a soak alert key, read from the mock's own state: where the alert key
+/// lives (Halo's `supplier_reference`, ConnectWise's `externalXRef`) and the texts the connector
+/// writes occurrence markers in (Halo's details and actions, ConnectWise's notes).
+fn alert_tickets(mock: &PsaMock) -> Vec<SoakTicket> {
+    // Only the soak's own keys: a mock may seed tickets with alert keys of its own.
+    let key_of = |reference: &serde_json::Value| {
+        let key = reference.as_str()?.strip_prefix("psa-connector#")?;
+        key.starts_with(KEY_PREFIX).then(|| key.to_string())
+    };
+    let texts = |notes: Vec<serde_json::Value>, field: &str| -> Vec<String> {
+        notes
+            .iter()
+            .filter_map(|n| n[field].as_str().map(str::to_string))
+            .collect()
+    };
+    match mock {
+        PsaMock::Halo(mock) => mock
+            .tickets()
+            .into_iter()
+            .filter_map(|ticket| {
+                let key = key_of(&ticket["supplier_reference"])?;
+                let id = ticket["id"].as_i64()?;
+                let mut all = vec![ticket["details"].as_str().unwrap_or_default().to_string()];
+                all.extend(texts(mock.actions(id), "note"));
+                Some(SoakTicket {
+                    id: id.to_string(),
+                    key,
+                    texts: all,
                 })
-                .await?,
-            ),
-            Psa::Connectwise => SoakMock::ConnectWise(
-                MockConnectWise::start(ConnectWiseConfig {
-                    seed,
-                    ..ConnectWiseConfig::default()
+            })
+            .collect(),
+        // The ticket's description is its first note (`initialDescription`).
+        PsaMock::ConnectWise(mock) => mock
+            .tickets()
+            .into_iter()
+            .filter_map(|ticket| {
+                let key = key_of(&ticket["externalXRef"])?;
+                let id = ticket["id"].as_i64()?;
+                Some(SoakTicket {
+                    id: id.to_string(),
+                    key,
+                    texts: texts(mock.notes(id), "text"),
                 })
-                .await?,
-            ),
-        })
-    }
-
-    /// Counters and faults, the same for every PSA.
-    fn server(&self) -> &MockServer {
-        match self {
-            SoakMock::Halo(mock) => mock,
-            SoakMock::ConnectWise(mock) => mock,
-        }
-    }
-
-    fn connector_settings(&self) -> Vec<(String, String)> {
-        match self {
-            SoakMock::Halo(mock) => mock.connector_settings(),
-            SoakMock::ConnectWise(mock) => mock.connector_settings(),
-        }
-    }
-
-    /// Every ticket carrying a soak alert key, read from the mock's own state.
-    fn alert_tickets(&self) -> Vec<SoakTicket> {
-        // Only the soak's own keys: a mock may seed tickets with alert keys of its own.
-        let key_of = |reference: &serde_json::Value| {
-            let key = reference.as_str()?.strip_prefix("psa-connector#")?;
-            key.starts_with(KEY_PREFIX).then(|| key.to_string())
-        };
-        let texts = |notes: Vec<serde_json::Value>, field: &str| -> Vec<String> {
-            notes
-                .iter()
-                .filter_map(|n| n[field].as_str().map(str::to_string))
-                .collect()
-        };
-        match self {
-            SoakMock::Halo(mock) => mock
-                .tickets()
-                .into_iter()
-                .filter_map(|ticket| {
-                    let key = key_of(&ticket["supplier_reference"])?;
-                    let id = ticket["id"].as_i64()?;
-                    let mut all = vec![ticket["details"].as_str().unwrap_or_default().to_string()];
-                    all.extend(texts(mock.actions(id), "note"));
-                    Some(SoakTicket {
-                        id: id.to_string(),
-                        key,
-                        texts: all,
-                    })
-                })
-                .collect(),
-            // The ticket's description is its first note (`initialDescription`).
-            SoakMock::ConnectWise(mock) => mock
-                .tickets()
-                .into_iter()
-                .filter_map(|ticket| {
-                    let key = key_of(&ticket["externalXRef"])?;
-                    let id = ticket["id"].as_i64()?;
-                    Some(SoakTicket {
-                        id: id.to_string(),
-                        key,
-                        texts: texts(mock.notes(id), "text"),
-                    })
-                })
-                .collect(),
-        }
-    }
-
-    async fn shutdown(self) {
-        match self {
-            SoakMock::Halo(mock) => mock.shutdown().await,
-            SoakMock::ConnectWise(mock) => mock.shutdown().await,
-        }
+            })
+            .collect(),
     }
 }
 
@@ -315,7 +247,8 @@ const TENANTS: usize = 5;
 
 fn profile(psa: Psa) -> MappingProfile {
     MappingProfile {
-        tenants: organizations(psa)
+        tenants: psa
+            .sample_organizations()
             .iter()
             .enumerate()
             .map(|(i, client)| TenantMapping {
@@ -368,7 +301,7 @@ struct Tally {
 /// Runs the soak and checks the mock's state.
 pub async fn run_soak(config: SoakConfig) -> anyhow::Result<SoakReport> {
     let started = Instant::now();
-    let mock = SoakMock::start(config.psa, config.seed).await?;
+    let mock = PsaMock::start(config.psa, Some(config.seed)).await?;
     // The soak measures correctness under faults, not throttling: no host rate budget.
     let host = ConnectorHost::new(HostConfig {
         rate_budget: None,
@@ -410,7 +343,7 @@ pub async fn run_soak(config: SoakConfig) -> anyhow::Result<SoakReport> {
 
     mock.server().clear_faults();
     let tally = std::mem::take(&mut *tally.lock().expect("tally"));
-    let tickets = mock.alert_tickets();
+    let tickets = alert_tickets(&mock);
     let mut report = evaluate(config.alerts, config.allowed_failures, tally, &tickets);
     report.requests = mock.server().total_requests();
     report.faults_injected = mock.server().faults_fired();

@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::Args;
 
 use crate::bench::{run_bench, BenchConfig, Samples};
-use crate::component_path;
+use crate::psa::Psa;
 
 /// Arguments of `bench`.
 #[derive(Debug, Args)]
@@ -18,9 +18,12 @@ pub struct BenchArgs {
     /// Sessions in parallel for the throughput run.
     #[arg(long, default_value_t = 8)]
     pub concurrency: usize,
-    /// The connector component (.wasm); default: the bundled HaloPSA connector.
+    /// The connector component (.wasm); default: the bundled connector of `--psa`.
     #[arg(long)]
     pub component: Option<PathBuf>,
+    /// Which PSA the mock plays (and which bundled connector is the default).
+    #[arg(long, value_enum, default_value_t = Psa::Halo)]
+    pub psa: Psa,
 }
 
 fn ms(d: Duration) -> String {
@@ -39,7 +42,7 @@ fn row(name: &str, s: &Samples) {
 }
 
 pub(crate) async fn run(args: BenchArgs) -> ExitCode {
-    let component = match component_path(args.component) {
+    let component = match args.psa.component_path(args.component) {
         Ok(path) => path,
         Err(error) => {
             eprintln!("error: {error}");
@@ -48,6 +51,7 @@ pub(crate) async fn run(args: BenchArgs) -> ExitCode {
     };
     let config = BenchConfig {
         component,
+        psa: args.psa,
         iterations: args.iterations,
         concurrency: args.concurrency,
     };

@@ -13,13 +13,10 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::{
-    component_path, describe_connector_error, load, wit_case, EXIT_CONNECTOR_ERROR, EXIT_HOST_ERROR,
-};
+pub use crate::psa::{Psa, PsaMock};
+use crate::{describe_connector_error, load, wit_case, EXIT_CONNECTOR_ERROR, EXIT_HOST_ERROR};
 use psa_host::types::*;
 use psa_host::{ConnectorHost, ConnectorSession, HostConfig, HostError, LoadedConnector, OpResult};
-use psa_mock::connectwise::{ConnectWiseConfig, MockConnectWise};
-use psa_mock::halo::{MockConfig, MockHalo};
 
 /// Arguments of `demo`.
 #[derive(Debug, Args)]
@@ -30,121 +27,6 @@ pub struct DemoArgs {
     /// Which PSA the embedded mock plays (and which bundled connector is the default).
     #[arg(long, value_enum, default_value_t = Psa::Halo)]
     pub psa: Psa,
-}
-
-/// The PSAs the demo can play.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Psa {
-    /// HaloPSA (`psa_mock::halo`, `plugin/halo`).
-    Halo,
-    /// ConnectWise PSA (`psa_mock::connectwise`, `plugin/connectwise`).
-    Connectwise,
-}
-
-impl Psa {
-    /// The PSA's product name.
-    pub(crate) fn title(self) -> &'static str {
-        match self {
-            Psa::Halo => "HaloPSA",
-            Psa::Connectwise => "ConnectWise PSA",
-        }
-    }
-
-    /// The seeded ticket type (a Halo ticket type, a ConnectWise board) alerts go to.
-    fn alert_ticket_type(self) -> &'static str {
-        match self {
-            Psa::Halo => "Security Alert",
-            Psa::Connectwise => "Security Alerts",
-        }
-    }
-
-    /// The words a priority's name has for each severity (exact name first, else contained).
-    fn priority_words(self) -> [(Severity, &'static str); 5] {
-        match self {
-            Psa::Halo => [
-                (Severity::Critical, "Critical"),
-                (Severity::High, "High"),
-                (Severity::Medium, "Medium"),
-                (Severity::Low, "Low"),
-                (Severity::Info, "Low"),
-            ],
-            Psa::Connectwise => [
-                (Severity::Critical, "Emergency"),
-                (Severity::High, "Quick"),
-                (Severity::Medium, "Normal"),
-                (Severity::Low, "Schedule"),
-                (Severity::Info, "Schedule"),
-            ],
-        }
-    }
-
-    /// The component to load: the given path, else this PSA's bundled connector.
-    pub(crate) fn component_path(self, given: Option<PathBuf>) -> Result<PathBuf, HostError> {
-        #[cfg(feature = "bundled-connector")]
-        let given = given.or_else(|| {
-            Some(match self {
-                Psa::Halo => crate::bundled_halo_connector(),
-                Psa::Connectwise => crate::bundled_connectwise_connector(),
-            })
-        });
-        component_path(given)
-    }
-}
-
-/// The embedded mock PSA.
-pub enum DemoMock {
-    /// A mock HaloPSA.
-    Halo(MockHalo),
-    /// A mock ConnectWise PSA.
-    ConnectWise(MockConnectWise),
-}
-
-impl DemoMock {
-    async fn start(psa: Psa) -> anyhow::Result<DemoMock> {
-        Ok(match psa {
-            Psa::Halo => DemoMock::Halo(MockHalo::start(MockConfig::default()).await?),
-            Psa::Connectwise => {
-                DemoMock::ConnectWise(MockConnectWise::start(ConnectWiseConfig::default()).await?)
-            }
-        })
-    }
-
-    fn base_url(&self) -> String {
-        match self {
-            DemoMock::Halo(m) => m.base_url(),
-            DemoMock::ConnectWise(m) => m.base_url(),
-        }
-    }
-
-    /// The settings an admin would type for this mock.
-    pub fn connector_settings(&self) -> Vec<(String, String)> {
-        match self {
-            DemoMock::Halo(m) => m.connector_settings(),
-            DemoMock::ConnectWise(m) => m.connector_settings(),
-        }
-    }
-
-    /// A technician (not the connector's API user) adds a note to the ticket.
-    pub fn technician_note(&self, ticket_id: i64, text: &str) {
-        match self {
-            DemoMock::Halo(m) => m.technician_note(ticket_id, text),
-            DemoMock::ConnectWise(m) => m.member_note(ticket_id, text),
-        }
-    }
-
-    fn total_requests(&self) -> u64 {
-        match self {
-            DemoMock::Halo(m) => m.total_requests(),
-            DemoMock::ConnectWise(m) => m.total_requests(),
-        }
-    }
-
-    async fn shutdown(self) {
-        match self {
-            DemoMock::Halo(m) => m.shutdown().await,
-            DemoMock::ConnectWise(m) => m.shutdown().await,
-        }
-    }
 }
 
 /// Why a demo step failed.
@@ -221,7 +103,7 @@ pub struct Demo {
     /// Which PSA the demo plays.
     pub psa: Psa,
     /// The embedded mock.
-    pub mock: DemoMock,
+    pub mock: PsaMock,
     /// The host.
     pub host: ConnectorHost,
     /// The loaded component.
@@ -331,10 +213,10 @@ impl Demo {
     pub async fn start(psa: Psa, component: Option<PathBuf>) -> Result<Self, DemoError> {
         const STEP: &str = "start";
         heading(&format!("Mock {}", psa.title()));
-        let mock = DemoMock::start(psa)
+        let mock = PsaMock::start(psa, None)
             .await
             .map_err(|e| flow(STEP, format!("cannot start the mock: {e:#}")))?;
-        println!("listening on {}", mock.base_url());
+        println!("listening on {}", mock.server().base_url());
         let path = psa
             .component_path(component)
             .map_err(|error| DemoError::Host { step: STEP, error })?;
@@ -755,7 +637,10 @@ impl Demo {
                 b.used, b.remaining, b.max_requests, b.window
             );
         }
-        println!("mock served {} requests", self.mock.total_requests());
+        println!(
+            "mock served {} requests",
+            self.mock.server().total_requests()
+        );
         if let Some(session) = self.session {
             let _ = session.close().await;
         }

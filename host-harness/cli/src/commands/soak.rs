@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::soak::{run_soak, Psa, SoakConfig};
+use crate::psa::Psa;
+use crate::soak::{run_soak, SoakConfig};
 
 /// Arguments of `soak`.
 #[derive(Debug, Args)]
