@@ -1,14 +1,191 @@
 //! The fault matrix: every fault the mock can inject × every kind of operation → the documented
-//! outcome (recovered, or a typed error). The README's fault table is this test's table.
+//! outcome (recovered, or a typed error), for each connector. One matrix: the faults, the
+//! operations, the cell runner and the checks are PSA-generic; [`Psa`] holds the per-PSA parts
+//! (endpoint keys, where a ticket keeps its alert key and notes, the few outcomes where a PSA
+//! legitimately differs). The README's fault tables are this test's tables.
 
+use std::ops::Deref;
 use std::time::Duration;
 
 use psa_host::error::connector_error_case;
 use psa_host::types::*;
 use psa_host::ConnectorSession;
-use psa_mock::halo::{Fault, FaultRule, FaultTrigger, MockHalo};
+use psa_mock::connectwise::{seed_ids as cw_ids, MockConnectWise};
+use psa_mock::halo::{Fault, FaultRule, FaultTrigger, MockConfig, MockHalo};
+use psa_mock::MockServer;
 
 use crate::common::*;
+
+/// The PSA a matrix runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Psa {
+    Halo,
+    ConnectWise,
+}
+
+/// A running mock of either PSA.
+enum Mock {
+    Halo(MockHalo),
+    ConnectWise(MockConnectWise),
+}
+
+impl Deref for Mock {
+    type Target = MockServer;
+    fn deref(&self) -> &MockServer {
+        match self {
+            Mock::Halo(m) => m,
+            Mock::ConnectWise(m) => m,
+        }
+    }
+}
+
+impl Psa {
+    /// A fresh mock with default seed data and a session on it.
+    async fn start(self) -> (Mock, ConnectorSession) {
+        match self {
+            Psa::Halo => {
+                let (mock, session) = start_with(MockConfig::default()).await;
+                (Mock::Halo(mock), session)
+            }
+            Psa::ConnectWise => {
+                let (mock, session) = cw_start().await;
+                (Mock::ConnectWise(mock), session)
+            }
+        }
+    }
+
+    /// The profile the matrix syncs with.
+    fn profile(self) -> MappingProfile {
+        match self {
+            Psa::Halo => profile(SyncStrategy::TwoWay),
+            Psa::ConnectWise => cw_profile(SyncStrategy::TwoWay),
+        }
+    }
+
+    /// The endpoint key the fault is injected on.
+    fn endpoint(self, op: Op) -> &'static str {
+        match self {
+            Psa::Halo => match op {
+                Op::ListOrganizations => "GET /api/client",
+                Op::GetTicket => "GET /api/tickets/{id}",
+                Op::ListTickets | Op::TicketStates => "GET /api/tickets",
+                Op::ValidateMapping => "GET /api/tickettype/{id}",
+                Op::CreateTicket | Op::SyncAlertCreate => "POST /api/tickets",
+                Op::SyncAlertNote | Op::ResolveAlert | Op::AddNote => "POST /api/actions",
+                Op::TestConnection => "POST /auth/token",
+            },
+            Psa::ConnectWise => match op {
+                Op::ListOrganizations => "GET /company/companies",
+                Op::GetTicket => "GET /service/tickets/{id}",
+                Op::ListTickets | Op::TicketStates => "GET /service/tickets",
+                // The profile's board.
+                Op::ValidateMapping => "GET /service/boards/{id}",
+                Op::CreateTicket | Op::SyncAlertCreate => "POST /service/tickets",
+                // Resolving posts the closing note first, then PATCHes the status.
+                Op::SyncAlertNote | Op::ResolveAlert | Op::AddNote => {
+                    "POST /service/tickets/{id}/notes"
+                }
+                // No token request (Basic credentials on every request): the connection
+                // test's first request, which checks codebase, clientId and credentials.
+                Op::TestConnection => "GET /system/info",
+            },
+        }
+    }
+
+    /// The setting a 404 on the connection test's first request names (Halo: no token
+    /// endpoint at the authorisation server; ConnectWise: no API at the site URL).
+    fn unreachable_setting(self) -> &'static str {
+        match self {
+            Psa::Halo => "auth_url",
+            Psa::ConnectWise => "site",
+        }
+    }
+
+    /// The validate-mapping finding for the profile's ticket type (board) answered 404.
+    fn type_not_found_code(self) -> &'static str {
+        match self {
+            Psa::Halo => "ticket-type-not-found",
+            Psa::ConnectWise => "board-not-found",
+        }
+    }
+}
+
+impl Mock {
+    fn tickets(&self) -> Vec<serde_json::Value> {
+        match self {
+            Mock::Halo(m) => m.tickets(),
+            Mock::ConnectWise(m) => m.tickets(),
+        }
+    }
+
+    fn ticket(&self, id: i64) -> Option<serde_json::Value> {
+        match self {
+            Mock::Halo(m) => m.ticket(id),
+            Mock::ConnectWise(m) => m.ticket(id),
+        }
+    }
+
+    /// Ids of the tickets carrying this alert key (Halo: `supplier_reference`; ConnectWise:
+    /// `externalXRef`).
+    fn tickets_with_key(&self, key: &str) -> Vec<i64> {
+        let (field, reference) = match self {
+            Mock::Halo(_) => ("supplier_reference", format!("psa-connector#{key}")),
+            Mock::ConnectWise(_) => ("externalXRef", format!("psa-connector#{key}")),
+        };
+        self.tickets()
+            .iter()
+            .filter(|t| t[field] == reference.as_str())
+            .filter_map(|t| t["id"].as_i64())
+            .collect()
+    }
+
+    fn tickets_for(&self, key: &str) -> usize {
+        match self {
+            Mock::Halo(m) => tickets_for(m, key),
+            Mock::ConnectWise(m) => cw_tickets_for(m, key),
+        }
+    }
+
+    /// Notes (Halo: actions; ConnectWise: notes) on `ticket` whose text contains `needle`.
+    fn notes_containing(&self, ticket: i64, needle: &str) -> Vec<serde_json::Value> {
+        let (notes, field) = match self {
+            Mock::Halo(m) => (m.actions(ticket), "note"),
+            Mock::ConnectWise(m) => (m.notes(ticket), "text"),
+        };
+        notes
+            .into_iter()
+            .filter(|a| a[field].as_str().is_some_and(|n| n.contains(needle)))
+            .collect()
+    }
+
+    /// Whether the stored ticket is closed (Halo: the closed status; ConnectWise: the board's
+    /// closed status and `closedFlag`).
+    fn is_closed(&self, stored: &serde_json::Value) -> bool {
+        match self {
+            Mock::Halo(m) => stored["status_id"] == m.closed_status_id(),
+            Mock::ConnectWise(_) => {
+                stored["status"]["id"] == cw_ids::ALERTS_STATUS_CLOSED
+                    && stored["closedFlag"] == true
+            }
+        }
+    }
+
+    fn settings(&self) -> Vec<(String, String)> {
+        match self {
+            Mock::Halo(m) => m.connector_settings(),
+            Mock::ConnectWise(m) => m.connector_settings(),
+        }
+    }
+
+    /// A new session on this mock, with nothing cached.
+    async fn fresh_session(&self) -> ConnectorSession {
+        match self {
+            Mock::Halo(_) => open(self.settings()).await,
+            Mock::ConnectWise(_) => cw_open(self.settings()).await,
+        }
+        .expect("a fresh session opens")
+    }
+}
 
 /// What an operation does with the faulted request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,7 +196,7 @@ enum Kind {
     Create,
     /// A note (action) post: never re-sent blindly.
     Note,
-    /// The token request.
+    /// The token request (ConnectWise: the connection test's first request).
     Token,
 }
 
@@ -52,19 +229,6 @@ impl Op {
         Op::AddNote,
         Op::TestConnection,
     ];
-
-    /// The endpoint the fault is injected on.
-    fn endpoint(self) -> &'static str {
-        match self {
-            Op::ListOrganizations => "GET /api/client",
-            Op::GetTicket => "GET /api/tickets/{id}",
-            Op::ListTickets | Op::TicketStates => "GET /api/tickets",
-            Op::ValidateMapping => "GET /api/tickettype/{id}",
-            Op::CreateTicket | Op::SyncAlertCreate => "POST /api/tickets",
-            Op::SyncAlertNote | Op::ResolveAlert | Op::AddNote => "POST /api/actions",
-            Op::TestConnection => "POST /auth/token",
-        }
-    }
 
     fn kind(self) -> Kind {
         match self {
@@ -112,7 +276,12 @@ fn faults() -> Vec<(&'static str, Fault)> {
 }
 
 /// The documented outcome: "recovered" or the connector-error case.
-fn expected(fault: &str, op: Op) -> &'static str {
+fn expected(psa: Psa, fault: &str, op: Op) -> &'static str {
+    if psa == Psa::ConnectWise {
+        if let Some(want) = connectwise_expected(fault, op) {
+            return want;
+        }
+    }
     use Kind::*;
     match (fault, op.kind()) {
         // validate-mapping reports a missing ticket type as a finding, not an error.
@@ -135,6 +304,24 @@ fn expected(fault: &str, op: Op) -> &'static str {
         ("connection reset" | "processed, then dropped", Note) => "transport",
         ("connection reset" | "processed, then dropped", _) => "recovered",
         _ => "unknown",
+    }
+}
+
+/// Where the ConnectWise connector legitimately ends otherwise than Halo's (`None`: as Halo).
+///
+/// Every other cell is Halo's, and means the same: the "token request" column is, for
+/// ConnectWise, the connection test's first request (`GET /system/info`; there is no token
+/// request, Basic credentials go on every request), so a 404 there is `invalid-settings`
+/// naming `site` (no API at that address), and 5xx, resets and dropped answers on it are
+/// retried as any read. A resolve posts its closing note before it PATCHes the status, so the
+/// notes column's fault hits the resolve's first write, as Halo's closing action does.
+fn connectwise_expected(fault: &str, _op: Op) -> Option<&'static str> {
+    match fault {
+        // Fixed Basic credentials: there is no token to renew, so a 401 is never retried; it is
+        // `auth-failed` on every request (Halo's recovery is a new token). A write answered 401
+        // was not processed, so it was sent once and the platform may retry it.
+        "401" => Some("auth-failed"),
+        _ => None,
     }
 }
 
@@ -219,13 +406,14 @@ async fn read(
 /// the request counts the documented outcome `want` implies, and runs the operation. Returns
 /// the ticket the operation works on and what it returned.
 async fn run(
-    mock: &MockHalo,
+    psa: Psa,
+    mock: &Mock,
     session: &mut ConnectorSession,
     op: Op,
     fault: Fault,
     want: &str,
 ) -> (Ticket, Result<Value, ConnectorError>) {
-    let profile = profile(SyncStrategy::TwoWay);
+    let profile = psa.profile();
     let existing = ok(session
         .sync_alert(
             &profile,
@@ -236,12 +424,12 @@ async fn run(
     ok(session.list_statuses().await);
     assert_eq!(mock.faults_fired(), 0, "no fault before the operation");
     mock.add_fault(FaultRule {
-        endpoint: Some(op.endpoint().to_string()),
+        endpoint: Some(psa.endpoint(op).to_string()),
         trigger: FaultTrigger::Nth(1),
         fault,
     });
     // Expectations count from when they are made: after the set-up's own requests.
-    expect_requests(mock, want, op);
+    expect_requests(psa, mock, want, op);
     if let Some(result) = read(session, op, &existing, &profile).await {
         return (existing, result);
     }
@@ -303,19 +491,12 @@ async fn run(
     (existing, result)
 }
 
-/// Actions on `ticket` whose note contains `needle`.
-fn notes_containing(mock: &MockHalo, ticket: i64, needle: &str) -> Vec<serde_json::Value> {
-    mock.actions(ticket)
-        .into_iter()
-        .filter(|a| a["note"].as_str().is_some_and(|n| n.contains(needle)))
-        .collect()
-}
-
 /// Checks what a recovered operation returned against the mock's state and against the same
 /// operation run without a fault in a fresh session: the full value, not just "some Ok".
 /// Returns every problem found.
 async fn check_recovered(
-    mock: &MockHalo,
+    psa: Psa,
+    mock: &Mock,
     fault: &str,
     op: Op,
     existing: &Ticket,
@@ -324,7 +505,7 @@ async fn check_recovered(
     let mut problems = Vec::new();
     let mut problem = |p: String| problems.push(p);
     let existing_id = id(existing);
-    let profile = profile(SyncStrategy::TwoWay);
+    let profile = psa.profile();
     // The same read, without a fault, in a session that has cached nothing.
     let clean = match op {
         Op::ListOrganizations
@@ -332,9 +513,7 @@ async fn check_recovered(
         | Op::ListTickets
         | Op::TicketStates
         | Op::ValidateMapping => {
-            let mut fresh = open(mock.connector_settings())
-                .await
-                .expect("a fresh session opens");
+            let mut fresh = mock.fresh_session().await;
             match read(&mut fresh, op, existing, &profile).await {
                 Some(Ok(value)) => Some(value),
                 other => panic!("{fault} × {op:?}: the clean read failed: {other:?}"),
@@ -385,21 +564,14 @@ async fn check_recovered(
         }
         (Op::ValidateMapping, Value::Validation(report), Some(Value::Validation(want))) => {
             if fault == "404" {
-                // Halo said the ticket type does not exist: that is the finding, not an error.
-                let finding = report
-                    .findings
-                    .iter()
-                    .find(|f| f.code == "ticket-type-not-found");
+                // The PSA said the ticket type (board) does not exist: that is the finding,
+                // not an error.
+                let code = psa.type_not_found_code();
+                let finding = report.findings.iter().find(|f| f.code == code);
                 if report.ok || finding.is_none_or(|f| f.severity != FindingSeverity::Error) {
-                    problem(format!(
-                        "a ticket-type-not-found error finding expected: {report:?}"
-                    ));
+                    problem(format!("a {code} error finding expected: {report:?}"));
                 }
-                if want
-                    .findings
-                    .iter()
-                    .any(|f| f.code == "ticket-type-not-found")
-                {
+                if want.findings.iter().any(|f| f.code == code) {
                     problem(format!("the clean report has the finding too: {want:?}"));
                 }
             } else if *report != want {
@@ -416,30 +588,25 @@ async fn check_recovered(
                 .filter_map(|t| t["id"].as_i64())
                 .collect();
             if created != [id(ticket)] {
-                problem(format!("returned #{}, Halo has {created:?}", ticket.id));
+                problem(format!("returned #{}, {psa:?} has {created:?}", ticket.id));
             }
             if ticket.summary != "matrix create" {
                 problem(format!("wrong summary: {ticket:?}"));
             }
         }
         (Op::SyncAlertCreate, Value::Synced(outcome), _) => {
-            let found: Vec<i64> = mock
-                .tickets()
-                .iter()
-                .filter(|t| t["supplier_reference"] == "psa-connector#matrix/new")
-                .filter_map(|t| t["id"].as_i64())
-                .collect();
+            let found = mock.tickets_with_key("matrix/new");
             if outcome.decision != SyncDecision::Created
                 || outcome.occurrence != 1
                 || found != [id(&outcome.ticket)]
             {
                 problem(format!(
-                    "created, occurrence 1, one ticket expected: {outcome:?}, Halo has {found:?}"
+                    "created, occurrence 1, one ticket expected: {outcome:?}, {psa:?} has {found:?}"
                 ));
             }
         }
         (Op::SyncAlertNote, Value::Synced(outcome), _) => {
-            let notes = notes_containing(mock, existing_id, "occurrence-id=o2]");
+            let notes = mock.notes_containing(existing_id, "occurrence-id=o2]");
             if outcome.decision != SyncDecision::Noted
                 || outcome.occurrence != 2
                 || outcome.ticket.id != existing.id
@@ -456,20 +623,20 @@ async fn check_recovered(
             let stored = mock.ticket(existing_id).expect("the ticket exists");
             if outcome.decision != ResolveDecision::Closed
                 || outcome.ticket_id.as_deref() != Some(existing.id.as_str())
-                || stored["status_id"] != mock.closed_status_id()
+                || !mock.is_closed(&stored)
             {
                 problem(format!(
-                    "#{} closed expected: {outcome:?}, Halo has {stored}",
+                    "#{} closed expected: {outcome:?}, {psa:?} has {stored}",
                     existing.id
                 ));
             }
         }
         (Op::AddNote, Value::Noted(added), _) => {
-            let notes = notes_containing(mock, existing_id, "matrix note");
+            let notes = mock.notes_containing(existing_id, "matrix note");
             let note_ids: Vec<String> = notes.iter().map(|a| a["id"].to_string()).collect();
             if added.ticket_id != existing.id || note_ids != [added.note_id.clone()] {
                 problem(format!(
-                    "one note, the one returned, expected: {added:?}, Halo has {note_ids:?}"
+                    "one note, the one returned, expected: {added:?}, {psa:?} has {note_ids:?}"
                 ));
             }
         }
@@ -484,32 +651,31 @@ async fn check_recovered(
     }
     problems
         .into_iter()
-        .map(|p| format!("{fault} × {op:?}: {p}"))
+        .map(|p| format!("{psa:?}: {fault} × {op:?}: {p}"))
         .collect()
 }
 
 /// Request counts the documented outcome implies, stated as mock expectations before the
 /// operation runs: a write that failed was sent once (never blindly re-sent); a recovered
 /// create was re-sent at most once.
-fn expect_requests(mock: &MockHalo, want: &str, op: Op) {
+fn expect_requests(psa: Psa, mock: &Mock, want: &str, op: Op) {
+    let endpoint = psa.endpoint(op);
     match (op.kind(), want) {
-        (Kind::Note, "recovered") => mock.expect("POST /api/actions", 1..=2),
-        (Kind::Note, _) => mock.expect("POST /api/actions", 1),
-        (Kind::Create, "recovered") => mock.expect("POST /api/tickets", 1..=2),
-        (Kind::Create, _) => mock.expect("POST /api/tickets", 1),
+        (Kind::Note | Kind::Create, "recovered") => mock.expect(endpoint, 1..=2),
+        (Kind::Note | Kind::Create, _) => mock.expect(endpoint, 1),
         _ => {}
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_fault_on_every_operation_ends_as_documented() {
+/// Runs every cell of the matrix against `psa`; panics with every mismatch.
+async fn matrix(psa: Psa) {
     let mut mismatches = Vec::new();
     let mut table = String::new();
     for (name, fault) in faults() {
         for op in Op::ALL {
-            let (mock, mut session) = start().await;
-            let want = expected(name, op);
-            let (existing, result) = run(&mock, &mut session, op, fault.clone(), want).await;
+            let (mock, mut session) = psa.start().await;
+            let want = expected(psa, name, op);
+            let (existing, result) = run(psa, &mock, &mut session, op, fault.clone(), want).await;
             let outcome = match &result {
                 Ok(_) => "recovered",
                 Err(error) => connector_error_case(error),
@@ -526,7 +692,17 @@ async fn every_fault_on_every_operation_ends_as_documented() {
                 ));
             }
             if let Ok(value) = &result {
-                mismatches.extend(check_recovered(&mock, name, op, &existing, value).await);
+                mismatches.extend(check_recovered(psa, &mock, name, op, &existing, value).await);
+            }
+            // A settings error names the setting to fix.
+            if let Err(ConnectorError::InvalidSettings(problem)) = &result {
+                if problem.key.as_deref() != Some(psa.unreachable_setting()) {
+                    mismatches.push(format!(
+                        "{name} × {op:?}: setting {} named, not {}: {problem:?}",
+                        problem.key.as_deref().unwrap_or("none"),
+                        psa.unreachable_setting()
+                    ));
+                }
             }
             if let Err(report) = mock.verify() {
                 mismatches.push(format!("{name} × {op:?}: {report}"));
@@ -534,10 +710,10 @@ async fn every_fault_on_every_operation_ends_as_documented() {
             mock.clear_expectations();
             // Whatever happened, no alert has two tickets; the set-up's alert has exactly one.
             for key in ["matrix/existing", "matrix/new"] {
-                let n = tickets_for(&mock, key);
+                let n = mock.tickets_for(key);
                 assert!(n <= 1, "{name} × {op:?}: {n} tickets for {key}");
             }
-            assert_eq!(tickets_for(&mock, "matrix/existing"), 1, "{name} × {op:?}");
+            assert_eq!(mock.tickets_for("matrix/existing"), 1, "{name} × {op:?}");
             if op == Op::CreateTicket && outcome == "recovered" {
                 let created = mock
                     .tickets()
@@ -547,7 +723,7 @@ async fn every_fault_on_every_operation_ends_as_documented() {
                 assert_eq!(created, 1, "{name} × create-ticket made {created} tickets");
             }
             if op == Op::SyncAlertCreate && outcome == "recovered" {
-                let created = tickets_for(&mock, "matrix/new");
+                let created = mock.tickets_for("matrix/new");
                 assert_eq!(created, 1, "{name} × sync-alert made {created} tickets");
             }
         }
@@ -555,8 +731,18 @@ async fn every_fault_on_every_operation_ends_as_documented() {
     println!("{table}");
     assert!(
         mismatches.is_empty(),
-        "{} mismatches:\n{}\n\nobserved:\n{table}",
+        "{psa:?}: {} mismatches:\n{}\n\nobserved:\n{table}",
         mismatches.len(),
         mismatches.join("\n")
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_fault_on_every_operation_ends_as_documented() {
+    matrix(Psa::Halo).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_fault_on_every_connectwise_operation_ends_as_documented() {
+    matrix(Psa::ConnectWise).await;
 }

@@ -41,8 +41,20 @@ fn is_active_board(board: &Value) -> bool {
 
 impl CwSession {
     pub fn test_connection(&self) -> Result<ConnectionReport, ConnectorError> {
-        // Codebase, clientId and credentials: an error here is the answer.
-        self.api.get("system/info", &[])?;
+        // Codebase, clientId and credentials: an error here is the answer. A 404 here means
+        // there is no ConnectWise API at the site (and codebase) the settings give: that is
+        // the site setting to fix, not a missing record.
+        self.api.get("system/info", &[]).map_err(|e| match e {
+            ConnectorError::NotFound(m) => {
+                ConnectorError::InvalidSettings(SettingProblem {
+                    key: Some("site".into()),
+                    message: format!(
+                        "no ConnectWise PSA API at the site URL ({m}): check the site URL (e.g. https://api-na.myconnectwise.net) and, if the URL names one, its codebase"
+                    ),
+                })
+            }
+            other => other,
+        })?;
         let members = self.api_members().unwrap_or_default();
         let agent = if members.len() == 1 {
             let identifier = members.iter().next().cloned().unwrap_or_default();

@@ -283,6 +283,31 @@ fn a_role_without_company_access_fails_one_check_with_the_role_to_grant() {
 }
 
 #[test]
+fn no_api_at_the_site_is_a_settings_error_naming_the_site_not_a_missing_record() {
+    // The fault matrix's 404 on the connection test's first request: no API at that address.
+    let (transport, _) = Scripted::new(|req, _| match req.url.path() {
+        "/login/companyinfo/acme" => json(200, r#"{"Codebase":"v2025_1/"}"#),
+        _ => json(
+            404,
+            r#"{"code":"NotFound","message":"The record was not found."}"#,
+        ),
+    });
+    let session = CwSession::open(&settings(), transport).unwrap();
+    match session.test_connection() {
+        Err(ConnectorError::InvalidSettings(p)) => {
+            assert_eq!(p.key.as_deref(), Some("site"));
+            assert!(p.message.contains("site URL"), "{}", p.message);
+        }
+        other => panic!("{other:?}"),
+    }
+    // Elsewhere a 404 is still a missing record.
+    assert!(matches!(
+        session.get_ticket("5"),
+        Err(ConnectorError::NotFound(_))
+    ));
+}
+
+#[test]
 fn ticket_states_read_tickets_in_batches_of_a_hundred() {
     let conditions = Rc::new(RefCell::new(Vec::new()));
     let c = conditions.clone();
