@@ -465,7 +465,7 @@ fn recorded_occurrences(texts: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// Checks what the platform recorded against the tickets in Halo.
+/// Checks what the platform recorded against the tickets in the PSA.
 fn evaluate(
     alerts: usize,
     allowed_failures: usize,

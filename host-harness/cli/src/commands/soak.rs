@@ -106,7 +106,7 @@ pub(crate) async fn run(args: SoakArgs) -> ExitCode {
         "second occurrences failed: {}",
         report.second_occurrence_failures
     );
-    println!("tickets in Halo:      {}", report.tickets);
+    println!("tickets in the PSA:   {}", report.tickets);
     println!("faults injected:      {}", report.faults_injected);
     println!("sessions replaced:    {}", report.sessions_replaced);
     println!("LOST:                 {}", report.lost);
