@@ -26,28 +26,12 @@ pub struct CwSession {
 }
 
 pub fn info() -> ConnectorInfo {
-    use Capability::*;
     ConnectorInfo {
         name: "connectwise-connector".into(),
         psa_name: "ConnectWise PSA".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         contract_version: psa_connector_sdk::CONTRACT_VERSION.into(),
-        capabilities: vec![
-            TestConnection,
-            ListOrganizations,
-            Lookups,
-            SuggestMapping,
-            ValidateMapping,
-            CreateTicket,
-            GetTicket,
-            ListTickets,
-            UpdateTicket,
-            AddNote,
-            CloseTicket,
-            SyncAlert,
-            ResolveAlert,
-            TicketStates,
-        ],
+        capabilities: psa_connector_sdk::ALL_CAPABILITIES.to_vec(),
         settings_form: settings::form(),
     }
 }

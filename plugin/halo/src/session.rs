@@ -10,7 +10,7 @@ use url::Url;
 
 use crate::api::{new_api, HaloApi, Token};
 use crate::settings::{self, Settings};
-use crate::types::{Capability, ConnectorError, ConnectorInfo};
+use crate::types::{ConnectorError, ConnectorInfo};
 
 /// What `info` returns.
 pub fn info() -> ConnectorInfo {
@@ -19,22 +19,7 @@ pub fn info() -> ConnectorInfo {
         psa_name: "HaloPSA".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         contract_version: psa_connector_sdk::CONTRACT_VERSION.into(),
-        capabilities: vec![
-            Capability::TestConnection,
-            Capability::ListOrganizations,
-            Capability::Lookups,
-            Capability::SuggestMapping,
-            Capability::ValidateMapping,
-            Capability::CreateTicket,
-            Capability::GetTicket,
-            Capability::ListTickets,
-            Capability::UpdateTicket,
-            Capability::AddNote,
-            Capability::CloseTicket,
-            Capability::SyncAlert,
-            Capability::ResolveAlert,
-            Capability::TicketStates,
-        ],
+        capabilities: psa_connector_sdk::ALL_CAPABILITIES.to_vec(),
         settings_form: settings::form(),
     }
 }

@@ -96,6 +96,25 @@ use types::*;
 /// Version of the `psa:connector` contract these bindings implement.
 pub const CONTRACT_VERSION: &str = "0.1.0";
 
+/// Every capability of the contract, in the WIT's order: what `info` lists for a connector that
+/// implements the whole contract.
+pub const ALL_CAPABILITIES: [Capability; 14] = [
+    Capability::TestConnection,
+    Capability::ListOrganizations,
+    Capability::Lookups,
+    Capability::SuggestMapping,
+    Capability::ValidateMapping,
+    Capability::CreateTicket,
+    Capability::GetTicket,
+    Capability::ListTickets,
+    Capability::UpdateTicket,
+    Capability::AddNote,
+    Capability::CloseTicket,
+    Capability::SyncAlert,
+    Capability::ResolveAlert,
+    Capability::TicketStates,
+];
+
 /// The `unsupported` error for an operation a connector does not implement.
 pub fn unsupported<T>(operation: &str) -> Result<T, ConnectorError> {
     Err(ConnectorError::Unsupported(format!(
