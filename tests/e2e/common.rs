@@ -9,17 +9,7 @@ use psa_mock::halo::{seed_ids as ids, MockConfig, MockHalo};
 
 /// The bundled HaloPSA component, compiled once for the whole test binary.
 pub fn connector() -> LoadedConnector {
-    static LOADED: OnceLock<(ConnectorHost, LoadedConnector)> = OnceLock::new();
-    LOADED
-        .get_or_init(|| {
-            let host = ConnectorHost::new(HostConfig::default()).expect("host");
-            let loaded = host
-                .load(psa_harness::bundled_halo_connector())
-                .expect("the bundled connector loads");
-            (host, loaded)
-        })
-        .1
-        .clone()
+    connector_of(Psa::Halo)
 }
 
 /// Replaces (or adds) one setting.
@@ -30,10 +20,7 @@ pub fn with(mut settings: Vec<(String, String)>, key: &str, value: &str) -> Vec<
 }
 
 pub async fn open(settings: Vec<(String, String)>) -> Result<ConnectorSession, ConnectorError> {
-    connector()
-        .open(settings)
-        .await
-        .expect("no host error opening a session")
+    open_on(Psa::Halo, settings).await
 }
 
 /// A mock with default seed data and a session on it.
@@ -127,15 +114,23 @@ pub fn alert(key: &str, severity: Severity, occurrence: Option<&str>) -> SyncReq
 }
 
 pub fn id(ticket: &Ticket) -> i64 {
-    ticket.id.parse().expect("numeric Halo id")
+    ticket
+        .id
+        .parse()
+        .expect("numeric ticket id (Halo and ConnectWise)")
 }
 
 /// Tickets in the mock carrying this alert key (the connector's default reference prefix).
 pub fn tickets_for(mock: &MockHalo, key: &str) -> usize {
+    carrying_key(&mock.tickets(), "supplier_reference", key)
+}
+
+/// How many of these tickets name the alert key (with the default prefix) in `field`.
+fn carrying_key(tickets: &[serde_json::Value], field: &str, key: &str) -> usize {
     let reference = format!("psa-connector#{key}");
-    mock.tickets()
+    tickets
         .iter()
-        .filter(|t| t["supplier_reference"] == reference.as_str())
+        .filter(|t| t[field] == reference.as_str())
         .count()
 }
 
@@ -143,26 +138,8 @@ pub fn tickets_for(mock: &MockHalo, key: &str) -> usize {
 
 use psa_mock::connectwise::{seed_ids as cw_ids, ConnectWiseConfig, MockConnectWise};
 
-/// The bundled ConnectWise PSA component, compiled once for the whole test binary.
-pub fn cw_connector() -> LoadedConnector {
-    static LOADED: OnceLock<(ConnectorHost, LoadedConnector)> = OnceLock::new();
-    LOADED
-        .get_or_init(|| {
-            let host = ConnectorHost::new(HostConfig::default()).expect("host");
-            let loaded = host
-                .load(psa_harness::bundled_connectwise_connector())
-                .expect("the bundled ConnectWise connector loads");
-            (host, loaded)
-        })
-        .1
-        .clone()
-}
-
 pub async fn cw_open(settings: Vec<(String, String)>) -> Result<ConnectorSession, ConnectorError> {
-    cw_connector()
-        .open(settings)
-        .await
-        .expect("no host error opening a session")
+    open_on(Psa::Connectwise, settings).await
 }
 
 /// A mock ConnectWise with default seed data and a session on it.
@@ -199,11 +176,7 @@ pub fn cw_profile(strategy: SyncStrategy) -> MappingProfile {
 
 /// Tickets in the mock ConnectWise carrying this alert key in `externalXRef`.
 pub fn cw_tickets_for(mock: &MockConnectWise, key: &str) -> usize {
-    let reference = format!("psa-connector#{key}");
-    mock.tickets()
-        .iter()
-        .filter(|t| t["externalXRef"] == reference.as_str())
-        .count()
+    carrying_key(&mock.tickets(), "externalXRef", key)
 }
 
 /// Resolving an alert key (with the host's link, if any).
@@ -213,3 +186,103 @@ pub fn resolve(key: &str, link: Option<&str>) -> ResolveRequest {
         link: link.map(str::to_string),
     }
 }
+
+// ---- The PSA under test -----------------------------------------------------------------------
+//
+// A test written once for every PSA takes a [`Psa`] and runs against that PSA's mock (a
+// [`PsaMock`]) with its bundled connector; `for_each_psa!` instantiates it once per PSA.
+
+pub use psa_harness::psa::{Psa, PsaMock};
+
+/// The bundled component of `psa`, compiled once for the whole test binary (one host each).
+pub fn connector_of(psa: Psa) -> LoadedConnector {
+    static HALO: OnceLock<(ConnectorHost, LoadedConnector)> = OnceLock::new();
+    static CONNECTWISE: OnceLock<(ConnectorHost, LoadedConnector)> = OnceLock::new();
+    let (loaded, component) = match psa {
+        Psa::Halo => (&HALO, psa_harness::bundled_halo_connector()),
+        Psa::Connectwise => (&CONNECTWISE, psa_harness::bundled_connectwise_connector()),
+    };
+    loaded
+        .get_or_init(|| {
+            let host = ConnectorHost::new(HostConfig::default()).expect("host");
+            let loaded = host
+                .load(component)
+                .unwrap_or_else(|e| panic!("the bundled {psa:?} connector loads: {e}"));
+            (host, loaded)
+        })
+        .1
+        .clone()
+}
+
+/// A session of `psa`'s bundled connector with these settings.
+pub async fn open_on(
+    psa: Psa,
+    settings: Vec<(String, String)>,
+) -> Result<ConnectorSession, ConnectorError> {
+    connector_of(psa)
+        .open(settings)
+        .await
+        .expect("no host error opening a session")
+}
+
+/// `psa`'s mock with default seed data and a session of its bundled connector on it.
+pub async fn start_on(psa: Psa) -> (PsaMock, ConnectorSession) {
+    let mock = PsaMock::start(psa, None).await.expect("mock starts");
+    let session = open_on(psa, mock.connector_settings())
+        .await
+        .expect("session opens");
+    (mock, session)
+}
+
+/// The profile routing TENANT to Contoso on `psa`'s seeded alert ticket type / board.
+pub fn profile_on(psa: Psa, strategy: SyncStrategy) -> MappingProfile {
+    match psa {
+        Psa::Halo => profile(strategy),
+        Psa::Connectwise => cw_profile(strategy),
+    }
+}
+
+/// Tickets in the mock carrying this alert key (Halo `supplier_reference`, ConnectWise
+/// `externalXRef`).
+pub fn tickets_with_key(mock: &PsaMock, key: &str) -> usize {
+    match mock {
+        PsaMock::Halo(m) => tickets_for(m, key),
+        PsaMock::ConnectWise(m) => cw_tickets_for(m, key),
+    }
+}
+
+/// Backdates the ticket's closing to 2020-01-01, well outside any re-open window (each mock
+/// takes its PSA's own date format).
+pub fn closed_long_ago(mock: &PsaMock, ticket_id: i64) {
+    match mock {
+        PsaMock::Halo(m) => m.set_ticket_closed_at(ticket_id, "2020-01-01T00:00:00"),
+        PsaMock::ConnectWise(m) => m.set_ticket_closed_at(ticket_id, "2020-01-01T00:00:00Z"),
+    }
+}
+
+/// The name the connector reports for the seeded technician of `psa` in `touched_by`.
+pub fn technician_name(psa: Psa) -> &'static str {
+    match psa {
+        Psa::Halo => ids::TECHNICIAN_AGENT_NAME,
+        Psa::Connectwise => cw_ids::TECHNICIAN_MEMBER_NAME,
+    }
+}
+
+/// One `#[tokio::test]` per PSA for each named `async fn name(psa: Psa)`: a module `name`
+/// with the tests `halo` and `connectwise` (so `cargo test connectwise` runs them too).
+macro_rules! for_each_psa {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn halo() {
+                super::$name($crate::common::Psa::Halo).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn connectwise() {
+                super::$name($crate::common::Psa::Connectwise).await
+            }
+        }
+    )+};
+}
+pub(crate) use for_each_psa;

@@ -130,6 +130,15 @@ impl PsaMock {
         }
     }
 
+    /// A technician (not the connector's API user) takes the ticket: assigned to them, nothing
+    /// else (Halo `technician_assign`, ConnectWise `member_assign`).
+    pub fn technician_assign(&self, ticket_id: i64) {
+        match self {
+            PsaMock::Halo(m) => m.technician_assign(ticket_id),
+            PsaMock::ConnectWise(m) => m.member_assign(ticket_id),
+        }
+    }
+
     /// Stops the mock.
     pub async fn shutdown(self) {
         match self {
