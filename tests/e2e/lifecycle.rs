@@ -16,6 +16,8 @@ for_each_psa!(
     resolve_closes_untouched_tickets_and_reports_every_case,
     a_ticket_a_technician_touched_is_left_open_and_read_back_as_touched,
     recurrence_reopens_within_the_window_and_opens_a_new_ticket_after_it,
+    ticket_states_read_many_tickets_in_few_requests,
+    ticket_states_agree_with_resolve_on_touched,
 );
 
 /// The notes on a ticket in the mock (Halo actions, ConnectWise notes).
@@ -326,12 +328,11 @@ async fn recurrence_reopens_within_the_window_and_opens_a_new_ticket_after_it(ps
     );
 }
 
-// ---- HaloPSA only -------------------------------------------------------------------------------
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ticket_states_read_many_tickets_in_few_requests() {
-    let (mock, mut session) = start().await;
-    let profile = profile(SyncStrategy::TwoWay);
+/// One list request reads every ticket's state (Halo `GET /api/tickets`, ConnectWise
+/// `GET /service/tickets` with `id in (…)`).
+async fn ticket_states_read_many_tickets_in_few_requests(psa: Psa) {
+    let (mock, mut session) = start_on(psa).await;
+    let profile = profile_on(psa, SyncStrategy::TwoWay);
     let mut links = Vec::new();
     for n in 0..5 {
         links.push(
@@ -343,29 +344,106 @@ async fn ticket_states_read_many_tickets_in_few_requests() {
         );
     }
     ok(session
-        .resolve_alert(
-            &profile,
-            &ResolveRequest {
-                key: "bulk/0".into(),
-                link: None,
-            },
-        )
+        .resolve_alert(&profile, &resolve("bulk/0", None))
         .await);
     mock.technician_assign(links[1].parse().unwrap());
     links.push("424242".into());
-    mock.reset_counts();
+    let server = mock.server();
+    server.reset_counts();
     let states = ok(session.ticket_states(&links).await);
     assert_eq!(states.len(), 6);
     assert!(states[0].closed && states[0].found);
     assert!(states[1].touched_by_person && !states[1].closed);
     assert!(!states[2].touched_by_person);
     assert!(!states[5].found);
-    assert_eq!(mock.count("GET /api/tickets"), 1, "{:?}", mock.counts());
+    let list = match psa {
+        Psa::Halo => "GET /api/tickets",
+        Psa::Connectwise => "GET /service/tickets",
+    };
+    assert_eq!(server.count(list), 1, "{:?}", server.counts());
     assert!(matches!(
         err(session.ticket_states(&["abc".to_string()]).await),
         ConnectorError::InvalidInput(_)
     ));
 }
+
+/// `ticket-states` and `resolve-alert` agree on "touched": a technician's note alone (no
+/// assignment) counts. The read-back costs one list request plus, per ticket not already known
+/// touched by its assignment, one notes read (Halo `GET /api/actions`; ConnectWise
+/// `GET /service/tickets/{id}/notes`), plus, once per session, who counts as the connector (Halo
+/// its agent, `GET /api/agent/me`; ConnectWise the API members, `GET /system/members`).
+async fn ticket_states_agree_with_resolve_on_touched(psa: Psa) {
+    let (mock, mut session) = start_on(psa).await;
+    let profile = profile_on(psa, SyncStrategy::TwoWay);
+    let mut links = Vec::new();
+    for key in ["agree/noted", "agree/untouched", "agree/assigned"] {
+        links.push(
+            ok(session
+                .sync_alert(&profile, &alert(key, Severity::Medium, None))
+                .await)
+            .ticket
+            .id,
+        );
+    }
+    let noted: i64 = links[0].parse().unwrap();
+    mock.technician_note(noted, "Checked with the user, leave it with me.");
+    match &mock {
+        PsaMock::Halo(m) => assert!(
+            m.ticket(noted).unwrap()["agent_id"].as_i64().unwrap_or(0) <= 0,
+            "the note alone, no assignment"
+        ),
+        PsaMock::ConnectWise(m) => assert_ne!(
+            m.ticket(noted).unwrap()["owner"]["id"],
+            cw_ids::TECHNICIAN_MEMBER_ID,
+            "the note alone, no assignment"
+        ),
+    }
+    mock.technician_assign(links[2].parse().unwrap());
+
+    let server = mock.server();
+    server.reset_counts();
+    let states = ok(session.ticket_states(&links).await);
+    let touched: Vec<bool> = states.iter().map(|s| s.touched_by_person).collect();
+    assert_eq!(touched, [true, false, true], "{states:?}");
+    let (list, notes, me) = match psa {
+        Psa::Halo => ("GET /api/tickets", "GET /api/actions", "GET /api/agent/me"),
+        Psa::Connectwise => (
+            "GET /service/tickets",
+            "GET /service/tickets/{id}/notes",
+            "GET /system/members",
+        ),
+    };
+    assert_eq!(server.count(list), 1, "{:?}", server.counts());
+    assert_eq!(
+        server.count(notes),
+        2,
+        "one notes read per ticket not assigned to a person: {:?}",
+        server.counts()
+    );
+    // Plus the lookup of who counts as the connector, once per session.
+    assert_eq!(server.count(me), 1, "{:?}", server.counts());
+    assert_eq!(server.total_requests(), 4, "{:?}", server.counts());
+
+    // resolve-alert decides the same for each ticket.
+    for (key, state) in ["agree/noted", "agree/untouched", "agree/assigned"]
+        .iter()
+        .zip(&states)
+    {
+        let resolved = ok(session
+            .resolve_alert(&profile, &resolve(key, Some(&state.ticket_id)))
+            .await);
+        let left_open_touched = resolved.decision == ResolveDecision::LeftOpenTouched;
+        assert_eq!(
+            left_open_touched, state.touched_by_person,
+            "{key}: {resolved:?} vs {state:?}"
+        );
+    }
+}
+
+// ---- HaloPSA only -------------------------------------------------------------------------------
+//
+// Halo's closed status can be renamed away from "Closed" (`MockHalo::rename_status`); a
+// ConnectWise board status says it is closed with a flag, and its mock has no renaming.
 
 /// With Halo's closed status renamed, the profile's close status still marks tickets closed:
 /// resolve closes, a repeat re-opens instead of noting a closed ticket.
@@ -394,69 +472,4 @@ async fn the_profiles_close_status_counts_as_closed() {
         .sync_alert(&profile, &alert("renamed/1", Severity::Low, None))
         .await);
     assert_eq!(again.decision, SyncDecision::Reopened);
-}
-
-/// `ticket-states` and `resolve-alert` agree on "touched": a technician's note alone (no
-/// assignment) counts, and the read-back costs one list request plus one Actions read per
-/// ticket not already known touched by its assignment.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ticket_states_agree_with_resolve_on_touched() {
-    let (mock, mut session) = start().await;
-    let profile = profile(SyncStrategy::TwoWay);
-    let mut links = Vec::new();
-    for key in ["agree/noted", "agree/untouched", "agree/assigned"] {
-        links.push(
-            ok(session
-                .sync_alert(&profile, &alert(key, Severity::Medium, None))
-                .await)
-            .ticket
-            .id,
-        );
-    }
-    let noted: i64 = links[0].parse().unwrap();
-    mock.technician_note(noted, "Checked with the user, leave it with me.");
-    assert!(
-        mock.ticket(noted).unwrap()["agent_id"]
-            .as_i64()
-            .unwrap_or(0)
-            <= 0,
-        "the note alone, no assignment"
-    );
-    mock.technician_assign(links[2].parse().unwrap());
-
-    mock.reset_counts();
-    let states = ok(session.ticket_states(&links).await);
-    let touched: Vec<bool> = states.iter().map(|s| s.touched_by_person).collect();
-    assert_eq!(touched, [true, false, true], "{states:?}");
-    assert_eq!(mock.count("GET /api/tickets"), 1, "{:?}", mock.counts());
-    assert_eq!(
-        mock.count("GET /api/actions"),
-        2,
-        "one Actions read per ticket not assigned to a person: {:?}",
-        mock.counts()
-    );
-    // Plus the agent lookup (who "this connector" is), once per session.
-    assert_eq!(mock.count("GET /api/agent/me"), 1, "{:?}", mock.counts());
-    assert_eq!(mock.total_requests(), 4, "{:?}", mock.counts());
-
-    // resolve-alert decides the same for each ticket.
-    for (key, state) in ["agree/noted", "agree/untouched", "agree/assigned"]
-        .iter()
-        .zip(&states)
-    {
-        let resolved = ok(session
-            .resolve_alert(
-                &profile,
-                &ResolveRequest {
-                    key: key.to_string(),
-                    link: Some(state.ticket_id.clone()),
-                },
-            )
-            .await);
-        let left_open_touched = resolved.decision == ResolveDecision::LeftOpenTouched;
-        assert_eq!(
-            left_open_touched, state.touched_by_person,
-            "{key}: {resolved:?} vs {state:?}"
-        );
-    }
 }
