@@ -286,3 +286,14 @@ macro_rules! for_each_psa {
     )+};
 }
 pub(crate) use for_each_psa;
+
+/// Every open ticket this connector created, all pages (the "own" list a platform shows).
+pub fn own_open_tickets() -> TicketQuery {
+    TicketQuery {
+        organization_id: None,
+        scope: TicketScope::Own,
+        open_only: true,
+        page: None,
+        page_size: None,
+    }
+}

@@ -8,16 +8,6 @@ use psa_mock::halo::MockHalo;
 
 use crate::common::*;
 
-fn own_open() -> TicketQuery {
-    TicketQuery {
-        organization_id: None,
-        scope: TicketScope::Own,
-        open_only: true,
-        page: None,
-        page_size: None,
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seed_flow_connection_companies_lookups_validation_and_a_ticket() {
     let (mock, mut session) = cw_start().await;
@@ -140,7 +130,7 @@ async fn seed_flow_connection_companies_lookups_validation_and_a_ticket() {
 
     let read = ok(session.get_ticket(&change.ticket.id).await);
     assert_eq!(read.summary, "Suspicious sign-in for alice");
-    let own = ok(session.list_tickets(&own_open()).await);
+    let own = ok(session.list_tickets(&own_open_tickets()).await);
     let own_ids: Vec<&str> = own.items.iter().map(|t| t.id.as_str()).collect();
     assert!(own_ids.contains(&change.ticket.id.as_str()), "{own_ids:?}");
     assert!(

@@ -368,16 +368,6 @@ fn organization_query() -> OrganizationQuery {
     }
 }
 
-fn ticket_query() -> TicketQuery {
-    TicketQuery {
-        organization_id: None,
-        scope: TicketScope::Own,
-        open_only: true,
-        page: None,
-        page_size: None,
-    }
-}
-
 /// Runs a read operation; `None` for the operations that write.
 async fn read(
     session: &mut ConnectorSession,
@@ -401,7 +391,7 @@ async fn read(
         ),
         Op::ListTickets => value(
             session
-                .list_tickets(&ticket_query())
+                .list_tickets(&own_open_tickets())
                 .await
                 .map(|r| r.map(Value::Tickets)),
         ),
