@@ -16,7 +16,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::header::CONTENT_TYPE;
@@ -271,9 +271,26 @@ impl MockServer {
         self.pipeline.counters.total()
     }
 
-    /// Zeroes all counts (the [`MockServer::received`] log is kept).
+    /// Zeroes all counts and forgets the arrival instants behind
+    /// [`MockServer::peak_requests_in_window`] (the [`MockServer::received`] log is kept).
     pub fn reset_counts(&self) {
         self.pipeline.counters.reset();
+    }
+
+    /// The most requests that arrived within any rolling `window` since start or
+    /// [`MockServer::reset_counts`] (over the last 100 000 arrivals): the mock's own measure of
+    /// a client's rate, to compare with a budget such as Halo's 300 per rolling 5 minutes.
+    /// Every request counts, including rejected and faulted ones, as in
+    /// [`MockServer::count`]. The window is the one [`RateLimit`] enforces: a request at `t`
+    /// and one at `t + window` are not in the same window (a zero `window` holds none).
+    pub fn peak_requests_in_window(&self, window: Duration) -> u64 {
+        crate::counters::peak_in_window(&self.pipeline.counters.arrivals(), window)
+    }
+
+    /// How many arrival instants [`MockServer::peak_requests_in_window`] scans: every request
+    /// since start or [`MockServer::reset_counts`], up to the last 100 000.
+    pub fn arrivals(&self) -> usize {
+        self.pipeline.counters.arrival_count()
     }
 
     /// Every request received, oldest first (the last 100 000).

@@ -216,10 +216,16 @@ async fn paths_are_case_insensitive_and_counted() {
         Some(format!("Bearer {t}").as_str())
     );
     assert!(log[0].body.contains("client_secret="));
+    // Every request's arrival is noted: all 8 within an hour, none in a zero window.
+    assert_eq!(halo.arrivals(), 8);
+    assert_eq!(halo.peak_requests_in_window(Duration::from_secs(3600)), 8);
+    assert_eq!(halo.peak_requests_in_window(Duration::ZERO), 0);
 
     halo.reset_counts();
     assert_eq!(halo.total_requests(), 0);
     assert!(halo.counts().is_empty());
+    assert_eq!(halo.arrivals(), 0);
+    assert_eq!(halo.peak_requests_in_window(Duration::from_secs(3600)), 0);
 }
 
 #[tokio::test]
