@@ -11,6 +11,7 @@ mod hostile;
 mod lifecycle;
 mod lookups;
 mod organizations;
+mod races;
 mod soak;
 mod tickets;
 mod validation;
