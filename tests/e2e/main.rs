@@ -12,6 +12,7 @@ mod lifecycle;
 mod lookups;
 mod organizations;
 mod races;
+mod redis_server;
 mod soak;
 mod tickets;
 mod validation;
