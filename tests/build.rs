@@ -7,7 +7,10 @@ use std::path::Path;
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
-    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // At run time, not `env!`: a build script compiled in another clone of the workspace
+    // (cargo shares it between clones using one target dir) must use this clone's paths.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let manifest_dir = Path::new(&manifest_dir);
     let fixture = manifest_dir.join("fixtures").join("hostile-connector");
     let wit = [
         manifest_dir.join("..").join("wit"),

@@ -12,7 +12,10 @@ fn main() {
     if std::env::var_os("CARGO_FEATURE_BUNDLED_CONNECTOR").is_none() {
         return;
     }
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    // At run time, not `env!`: a build script compiled in another clone of the workspace
+    // (cargo shares it between clones using one target dir) must use this clone's paths.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let workspace = Path::new(&manifest_dir).join("../..");
     let also_watch = [
         workspace.join("wit"),
         workspace.join("Cargo.lock"),

@@ -158,9 +158,9 @@ async fn the_rate_budget_queues_requests_instead_of_failing_them() {
         started.elapsed()
     );
     let origin = session.egress().origins()[0].to_string();
-    let state = host.rate_budget(&origin).unwrap();
+    let state = host.rate_budget(&origin).await.unwrap().unwrap();
     assert!(state.used <= 3 && state.queued == 0, "{state:?}");
-    assert_eq!(session.rate_budgets()[0].0, origin);
+    assert_eq!(session.rate_budgets().await.unwrap()[0].0, origin);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

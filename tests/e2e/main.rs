@@ -4,6 +4,7 @@ mod bench;
 mod common;
 mod connection;
 mod connectwise;
+mod coordination;
 mod egress;
 mod faults;
 mod host;

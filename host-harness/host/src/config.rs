@@ -37,6 +37,14 @@ pub struct HostConfig {
     /// of this host. Requests beyond the budget wait for a slot. `None` disables it.
     /// Default: 300 requests per rolling 300 s (HaloPSA's documented limit).
     pub rate_budget: Option<RateBudgetConfig>,
+    /// Where the rate budgets and the per-alert locks live: this process (the default) or a
+    /// Redis shared by every host of a fleet (with the `redis` feature). See
+    /// [`crate::coordination`].
+    pub coordination: Coordination,
+    /// How long a host holds an alert's lock in a shared backend without renewing it. A
+    /// running call renews it every third of this; a host that dies holding it blocks the
+    /// alert for at most this long. Default: 30 s.
+    pub alert_lease: Duration,
 }
 
 impl Default for HostConfig {
@@ -49,6 +57,8 @@ impl Default for HostConfig {
             max_header_bytes: 64 << 10,
             allow_plain_http_to_loopback_only: true,
             rate_budget: Some(RateBudgetConfig::default()),
+            coordination: Coordination::InProcess,
+            alert_lease: Duration::from_secs(30),
         }
     }
 }
@@ -68,5 +78,80 @@ impl Default for RateBudgetConfig {
             max_requests: 300,
             window: Duration::from_secs(300),
         }
+    }
+}
+
+/// Which coordination backend a host uses ([`HostConfig::coordination`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Coordination {
+    /// Budgets and locks in this process: every session of the host shares them; other
+    /// processes do not. Nothing to install.
+    #[default]
+    InProcess,
+    /// Budgets and leases in a Redis server shared by every host of a fleet (needs the
+    /// `redis` feature).
+    Redis(RedisCoordination),
+}
+
+/// Where and how to reach the Redis of [`Coordination::Redis`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct RedisCoordination {
+    /// `redis://[:password@]host:port[/db]` (or `rediss://` for TLS). Never logged.
+    pub url: String,
+    /// Prefix of every key the host writes, so that several fleets can share one Redis.
+    /// Default: `psa:`.
+    pub key_prefix: String,
+    /// How long a step keeps retrying while Redis is unreachable before the call fails with
+    /// [`CoordinationError::Unavailable`](crate::coordination::CoordinationError). Default: 10 s.
+    pub unavailable_wait: Duration,
+}
+
+impl RedisCoordination {
+    /// The defaults for a Redis at `url`.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            key_prefix: "psa:".to_string(),
+            unavailable_wait: Duration::from_secs(10),
+        }
+    }
+}
+
+impl std::fmt::Debug for RedisCoordination {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may carry a password.
+        let url = url::Url::parse(&self.url).map_or_else(
+            |_| "<unparseable>".to_string(),
+            |mut url| {
+                if url.password().is_some() {
+                    let _ = url.set_password(Some("***"));
+                }
+                url.to_string()
+            },
+        );
+        f.debug_struct("RedisCoordination")
+            .field("url", &url)
+            .field("key_prefix", &self.key_prefix)
+            .field("unavailable_wait", &self.unavailable_wait)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_redis_password_never_shows_in_debug() {
+        let config = HostConfig {
+            coordination: Coordination::Redis(RedisCoordination::new(
+                "redis://:hunter2@10.0.0.5:6379/0",
+            )),
+            ..HostConfig::default()
+        };
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("10.0.0.5:6379"), "{shown}");
     }
 }

@@ -3,11 +3,12 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::coordination::CallCoordination;
 use crate::error::HostError;
 use crate::instance::GuestInstance;
 use crate::outbound::StatsCounters;
 use crate::policy::{Denied, EgressPolicy};
-use crate::session::ConnectorSession;
+use crate::session::{ConnectorSession, SessionParts};
 use crate::shared::{HostShared, LoadedComponent};
 use crate::types::{ConnectorError, ConnectorInfo, SettingProblem};
 
@@ -74,9 +75,15 @@ impl LoadedConnector {
             Err(problem) => return Ok(Err(ConnectorError::InvalidSettings(problem))),
         };
         let stats = Arc::new(StatsCounters::default());
-        let mut guest =
-            GuestInstance::new(&self.shared, &self.component, policy.clone(), stats.clone())
-                .await?;
+        let coordination = Arc::new(CallCoordination::new(self.shared.coordination.clone()));
+        let mut guest = GuestInstance::new(
+            &self.shared,
+            &self.component,
+            policy.clone(),
+            stats.clone(),
+            coordination.clone(),
+        )
+        .await?;
         let opened = guest
             .run("open", |store, bindings| {
                 Box::pin(async move {
@@ -86,7 +93,17 @@ impl LoadedConnector {
             })
             .await?;
         Ok(opened.map(|handle| {
-            ConnectorSession::new(guest, handle, policy, stats, self.clone(), info.name)
+            ConnectorSession::new(
+                guest,
+                handle,
+                SessionParts {
+                    policy,
+                    stats,
+                    coordination,
+                    loaded: self.clone(),
+                    connector: info.name,
+                },
+            )
         }))
     }
 
@@ -129,6 +146,14 @@ impl LoadedConnector {
         let policy = Arc::new(EgressPolicy::new(
             self.shared.config.allow_plain_http_to_loopback_only,
         ));
-        GuestInstance::new(&self.shared, &self.component, policy, Arc::default()).await
+        let coordination = Arc::new(CallCoordination::new(self.shared.coordination.clone()));
+        GuestInstance::new(
+            &self.shared,
+            &self.component,
+            policy,
+            Arc::default(),
+            coordination,
+        )
+        .await
     }
 }

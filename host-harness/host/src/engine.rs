@@ -7,11 +7,13 @@ use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine};
 
 use crate::bindings::{HostIndices, HostPre};
+use crate::config::Coordination;
 use crate::config::HostConfig;
 use crate::connector::LoadedConnector;
+use crate::coordination::{Coordinator, HostCoordination};
 use crate::error::{describe, HostError};
 use crate::imports::{add_connector_imports, unprovided};
-use crate::rate::{RateBudgetState, RateBudgets};
+use crate::rate::RateBudgetState;
 use crate::shared::{HostShared, LoadedComponent, CONNECTOR_INTERFACE, EPOCH_TICK};
 use crate::state::SessionState;
 
@@ -27,8 +29,36 @@ pub struct ConnectorHost {
 }
 
 impl ConnectorHost {
-    /// Creates the engine, the linker and the epoch ticker.
+    /// Creates the engine, the linker and the epoch ticker, with the coordination backend
+    /// `config.coordination` names. A Redis backend connects lazily: the host starts while
+    /// Redis is down, and calls wait for it (see [`crate::coordination`]).
     pub fn new(config: HostConfig) -> Result<Self, HostError> {
+        let shared: Option<Arc<dyn Coordinator>> = match &config.coordination {
+            Coordination::InProcess => None,
+            #[cfg(feature = "redis")]
+            Coordination::Redis(redis) => Some(Arc::new(
+                crate::coordination::RedisCoordinator::connect(redis)?,
+            )),
+            #[cfg(not(feature = "redis"))]
+            Coordination::Redis(_) => {
+                return Err(HostError::Engine(
+                    "Coordination::Redis needs psa-host's `redis` feature".to_string(),
+                ))
+            }
+        };
+        Self::build(config, shared)
+    }
+
+    /// Like [`Self::new`], with a coordination backend of the platform's own (a store the
+    /// platform already runs); `config.coordination` is then ignored.
+    pub fn with_coordinator(
+        config: HostConfig,
+        coordinator: Arc<dyn Coordinator>,
+    ) -> Result<Self, HostError> {
+        Self::build(config, Some(coordinator))
+    }
+
+    fn build(config: HostConfig, shared: Option<Arc<dyn Coordinator>>) -> Result<Self, HostError> {
         let mut wasm_config = Config::new();
         wasm_config.wasm_component_model(true);
         wasm_config.epoch_interruption(true);
@@ -38,13 +68,18 @@ impl ConnectorHost {
         add_connector_imports(&mut linker).map_err(|e| HostError::Engine(describe(&e)))?;
 
         spawn_epoch_ticker(&engine)?;
-        let budgets = Arc::new(RateBudgets::new(config.rate_budget));
+        let coordination = Arc::new(HostCoordination::new(
+            shared,
+            config.rate_budget,
+            config.alert_lease,
+            config.request_timeout,
+        ));
         Ok(Self {
             shared: Arc::new(HostShared {
                 engine,
                 linker,
                 config,
-                budgets,
+                coordination,
             }),
         })
     }
@@ -121,15 +156,21 @@ impl ConnectorHost {
         })
     }
 
-    /// The state of the rate budget of one PSA instance (`scheme://host:port`, as
-    /// [`Origin`](crate::policy::Origin) displays it), once a request has used it.
-    pub fn rate_budget(&self, instance: &str) -> Option<RateBudgetState> {
-        self.shared.budgets.state(instance)
+    /// The name of the coordination backend (`in-process`, `redis`...).
+    pub fn coordination_backend(&self) -> &'static str {
+        self.shared.coordination.backend_name()
     }
 
-    /// The state of every rate budget in use, by instance.
-    pub fn rate_budgets(&self) -> Vec<(String, RateBudgetState)> {
-        self.shared.budgets.all()
+    /// The state of the rate budget of one PSA instance (`scheme://host:port`, as
+    /// [`Origin`](crate::policy::Origin) displays it), once a request has used it. With a
+    /// shared backend this asks it, and counts the requests of every host.
+    pub async fn rate_budget(&self, instance: &str) -> Result<Option<RateBudgetState>, HostError> {
+        Ok(self.shared.coordination.budget_state(instance).await?)
+    }
+
+    /// The state of every rate budget this host used, by instance.
+    pub async fn rate_budgets(&self) -> Result<Vec<(String, RateBudgetState)>, HostError> {
+        Ok(self.shared.coordination.budget_states().await?)
     }
 }
 
@@ -250,6 +291,6 @@ mod tests {
         }
         let err = loaded.open(vec![]).await.err().unwrap();
         assert!(matches!(err, HostError::Trap { .. }), "{err}");
-        assert!(host.rate_budgets().is_empty());
+        assert!(host.rate_budgets().await.unwrap().is_empty());
     }
 }

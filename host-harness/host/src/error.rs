@@ -61,6 +61,10 @@ pub enum HostError {
     /// The engine could not be created.
     #[error("cannot set up the wasmtime engine: {0}")]
     Engine(String),
+    /// Coordinating the call failed: the shared backend is unavailable, the alert's lock stayed
+    /// busy, or the call lost its lease. Nothing was lost: retry the call.
+    #[error(transparent)]
+    Coordination(#[from] crate::coordination::CoordinationError),
     /// An I/O error of the host.
     #[error(transparent)]
     Io(#[from] std::io::Error),

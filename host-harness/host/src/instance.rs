@@ -10,6 +10,7 @@ use wasmtime::component::Instance;
 use wasmtime::{Store, StoreLimitsBuilder, Trap, UpdateDeadline};
 
 use crate::bindings::HostBindings;
+use crate::coordination::CallCoordination;
 use crate::error::{describe, HostError};
 use crate::outbound::{OutboundHooks, StatsCounters};
 use crate::policy::EgressPolicy;
@@ -34,11 +35,12 @@ impl GuestInstance {
         loaded: &LoadedComponent,
         policy: Arc<EgressPolicy>,
         stats: Arc<StatsCounters>,
+        coordination: Arc<CallCoordination>,
     ) -> Result<Self, HostError> {
         let config = &shared.config;
         let hooks = OutboundHooks::new(
             policy,
-            shared.budgets.clone(),
+            coordination,
             stats,
             config.request_timeout,
             config.max_response_bytes,

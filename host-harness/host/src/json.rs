@@ -46,10 +46,20 @@ impl ConnectorSession {
             &format!("[method]session.{op}"),
         )
         .ok_or_else(|| HostError::UnknownOperation(op.clone()))?;
+        let alert_key = locked_alert_key(&op, &args);
         let receiver = Val::Resource(self.handle);
         let params = params_from_json(&op, func, &self.guest.store, Some(receiver), args)?;
-        let result = call(&mut self.guest, &op, func, params).await?;
-        Ok(split_result(result))
+        // The calls that decide about one alert hold its lock, as the typed ones do.
+        let alert_lock = match alert_key {
+            Some(key) => Some(self.lock_alert(&key).await?),
+            None => None,
+        };
+        self.coordination.begin(alert_lock.as_ref());
+        let result = call(&mut self.guest, &op, func, params).await;
+        if let Some(alert_lock) = alert_lock {
+            alert_lock.release().await;
+        }
+        self.settle(result.map(split_result))
     }
 }
 
@@ -62,6 +72,18 @@ impl LoadedConnector {
         let result = call(&mut guest, "info", func, Vec::new()).await?;
         Ok(val_to_json(&result))
     }
+}
+
+/// The alert key of a `sync-alert` (`request.alert.key`) or `resolve-alert` (`request.key`)
+/// call's JSON arguments (profile, request).
+fn locked_alert_key(op: &str, args: &[Value]) -> Option<String> {
+    let request = args.get(1)?;
+    let key = match op {
+        "sync-alert" => request.get("alert")?.get("key")?,
+        "resolve-alert" => request.get("key")?,
+        _ => return None,
+    };
+    key.as_str().map(str::to_string)
 }
 
 /// A connector error in this module's convention, e.g. `{"auth-failed": "…"}` or

@@ -63,6 +63,7 @@
 mod bindings;
 pub mod config;
 mod connector;
+pub mod coordination;
 mod engine;
 pub mod error;
 mod imports;
@@ -79,8 +80,9 @@ mod state;
 mod test_support;
 
 pub use bindings::types;
-pub use config::{HostConfig, RateBudgetConfig};
+pub use config::{Coordination, HostConfig, RateBudgetConfig, RedisCoordination};
 pub use connector::LoadedConnector;
+pub use coordination::{CoordinationError, Coordinator};
 pub use engine::ConnectorHost;
 pub use error::HostError;
 pub use outbound::{OutboundHooks, RequestStats};

@@ -1,8 +1,9 @@
 //! [`OutboundHooks`]: the one choke point every guest HTTP request goes through.
 //!
 //! Order: egress policy ([`EgressPolicy::check`]; a miss is `HttpRequestDenied` for the guest,
-//! which the connector reports as `connector-error::transport`) → rate budget of the PSA
-//! instance (waits for a slot) → timeouts clamped to [`HostConfig::request_timeout`] →
+//! which the connector reports as `connector-error::transport`) → coordination: the call's
+//! lease on its alert, if it holds one, is still its own (fencing), and a slot of the PSA
+//! instance's rate budget (waits for one; see [`crate::coordination`]) → timeouts clamped to [`HostConfig::request_timeout`] →
 //! [`wasmtime_wasi_http::default_send_request`] → response body capped at
 //! [`HostConfig::max_response_bytes`]. Logs carry method, origin and path only: never the
 //! query string, header values (`Authorization`!) or bodies.
@@ -18,8 +19,8 @@ use std::time::Duration;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
 
+use crate::coordination::CallCoordination;
 use crate::policy::EgressPolicy;
-use crate::rate::RateBudgets;
 
 /// Counts of the HTTP requests one session's guest made.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -79,7 +80,7 @@ impl StatsCounters {
 /// The wasi-http hooks of one session: policy, rate budget, timeouts, response cap, stats.
 pub struct OutboundHooks {
     policy: Arc<EgressPolicy>,
-    budgets: Arc<RateBudgets>,
+    coordination: Arc<CallCoordination>,
     stats: Arc<StatsCounters>,
     request_timeout: Duration,
     max_response_bytes: u64,
@@ -88,14 +89,14 @@ pub struct OutboundHooks {
 impl OutboundHooks {
     pub(crate) fn new(
         policy: Arc<EgressPolicy>,
-        budgets: Arc<RateBudgets>,
+        coordination: Arc<CallCoordination>,
         stats: Arc<StatsCounters>,
         request_timeout: Duration,
         max_response_bytes: u64,
     ) -> Self {
         Self {
             policy,
-            budgets,
+            coordination,
             stats,
             request_timeout,
             max_response_bytes,
@@ -135,20 +136,23 @@ impl WasiHttpHooks for OutboundHooks {
             }
         };
         let options = clamp(options, self.request_timeout);
-        let budget = self.budgets.budget_for(&origin.to_string());
+        let coordination = self.coordination.clone();
         let stats = self.stats.clone();
         let max = self.max_response_bytes;
         Box::new(async move {
-            if let Some(budget) = budget {
-                budget.acquire().await;
-            }
+            let instance = origin.to_string();
+            let slot = match coordination.before_request(&instance).await {
+                Ok(slot) => slot,
+                Err(err) => {
+                    StatsCounters::bump(&stats.failed);
+                    tracing::warn!(%method, %origin, %path, error = %err, "connector request not sent");
+                    return Err(Error::InternalError(Some(format!("psa host: {err}"))));
+                }
+            };
             tracing::debug!(%method, %origin, %path, "connector request");
-            let (response, io) = match wasmtime_wasi_http::default_send_request(
-                request,
-                Some(options),
-            )
-            .await
-            {
+            let sent = wasmtime_wasi_http::default_send_request(request, Some(options)).await;
+            coordination.after_request(&instance, slot).await;
+            let (response, io) = match sent {
                 Ok(ok) => ok,
                 Err(err) => {
                     StatsCounters::bump(&stats.failed);
@@ -212,9 +216,15 @@ mod tests {
             policy.allow(url).unwrap();
         }
         let stats = Arc::new(StatsCounters::default());
+        let coordination = crate::coordination::HostCoordination::new(
+            None,
+            None,
+            Duration::from_secs(30),
+            Duration::from_secs(2),
+        );
         let hooks = OutboundHooks::new(
             Arc::new(policy),
-            Arc::new(RateBudgets::new(None)),
+            Arc::new(CallCoordination::new(Arc::new(coordination))),
             stats.clone(),
             Duration::from_secs(2),
             max_response_bytes,

@@ -1,30 +1,35 @@
-//! [`RateBudget`]: a client-side rolling-window request budget per PSA instance.
+//! [`RateBudget`]: the in-process rolling-window request budget of one PSA instance.
 //!
 //! PSAs throttle per instance (HaloPSA: 300 requests per rolling 5 minutes), and every session
-//! talking to one instance shares that allowance. The host keeps one budget per instance key
-//! (`scheme://host:port` of the request) and makes requests that would exceed it **wait** for a
+//! talking to one instance shares that allowance. Requests that would exceed it **wait** for a
 //! slot instead of failing; the waiting time counts against the call's own timeout.
+//!
+//! A request holds its slot while it is in flight and is dated when it finishes (its response
+//! arrived): it leaves the window one window after that. A PSA counting arrivals therefore
+//! never sees more than the budget in any window. A slot never finished (its request was
+//! dropped) counts as in flight for its `hold` and then as finished.
 //!
 //! Time is tokio's clock ([`tokio::time::Instant`]): the same as the system's monotonic clock in
 //! a normal runtime, and a clock the tests can pause and advance.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::config::RateBudgetConfig;
 
-/// A point-in-time view of a [`RateBudget`].
+/// A point-in-time view of a rate budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateBudgetState {
-    /// Requests started within the current window.
+    /// Requests in flight or finished within the current window.
     pub used: u32,
     /// Requests that may start now without waiting.
     pub remaining: u32,
-    /// Requests waiting for a slot.
+    /// Requests of this host waiting for a slot.
     pub queued: u32,
     /// The budget's size.
     pub max_requests: u32,
@@ -32,13 +37,16 @@ pub struct RateBudgetState {
     pub window: Duration,
 }
 
-/// A rolling-window limiter shared by all sessions that talk to one PSA instance.
+/// A rolling-window limiter shared by all sessions of one host that talk to one PSA instance.
 #[derive(Debug)]
 pub struct RateBudget {
     max_requests: u32,
     window: Duration,
-    /// Start times of the requests within the window, oldest first.
-    starts: Mutex<VecDeque<Instant>>,
+    /// Slot id → when it counts from: its finish time, or (in flight) start + hold.
+    slots: Mutex<HashMap<u64, Instant>>,
+    next_id: AtomicU64,
+    /// Wakes waiters when a slot finishes early.
+    finished: Notify,
     /// Serialises waiters so that they get slots in arrival order (tokio's mutex is fair).
     gate: tokio::sync::Mutex<()>,
     queued: AtomicU32,
@@ -50,35 +58,55 @@ impl RateBudget {
         Self {
             max_requests: config.max_requests.max(1),
             window: config.window,
-            starts: Mutex::new(VecDeque::new()),
+            slots: Mutex::new(HashMap::new()),
+            next_id: AtomicU64::new(0),
+            finished: Notify::new(),
             gate: tokio::sync::Mutex::new(()),
             queued: AtomicU32::new(0),
         }
     }
 
-    /// Takes a slot, waiting until one is free. Cancel-safe: dropping the future gives up the
-    /// place in the queue.
-    pub async fn acquire(&self) {
+    /// Takes a slot, waiting until one is free, and returns its id for [`Self::finish`]. A
+    /// slot never finished counts as in flight for `hold`. Cancel-safe: dropping the future
+    /// gives up the place in the queue.
+    pub async fn acquire(&self, hold: Duration) -> u64 {
         // Fast path, unless others are already waiting: a newcomer does not jump the queue.
-        if self.queued.load(Ordering::Relaxed) == 0 && self.try_take(Instant::now()).is_ok() {
-            return;
+        if self.queued.load(Ordering::Relaxed) == 0 {
+            if let Ok(id) = self.try_take(Instant::now(), hold) {
+                return id;
+            }
         }
         self.queued.fetch_add(1, Ordering::Relaxed);
         let _queued = QueuedGuard(&self.queued);
         let _turn = self.gate.lock().await;
         loop {
-            match self.try_take(Instant::now()) {
-                Ok(()) => return,
-                Err(free_at) => tokio::time::sleep_until(free_at).await,
+            let finished = self.finished.notified();
+            match self.try_take(Instant::now(), hold) {
+                Ok(id) => return id,
+                Err(free_at) => {
+                    tokio::select! {
+                        () = tokio::time::sleep_until(free_at) => {}
+                        () = finished => {}
+                    }
+                }
             }
         }
     }
 
+    /// The slot's request finished: it counts from now and leaves the window one window later.
+    pub fn finish(&self, id: u64) {
+        let now = Instant::now();
+        if let Some(at) = self.lock().get_mut(&id) {
+            *at = now;
+        }
+        self.finished.notify_waiters();
+    }
+
     /// The budget's current state.
     pub fn snapshot(&self) -> RateBudgetState {
-        let mut starts = self.lock();
-        prune(&mut starts, Instant::now(), self.window);
-        let used = u32::try_from(starts.len()).unwrap_or(u32::MAX);
+        let mut slots = self.lock();
+        prune(&mut slots, Instant::now(), self.window);
+        let used = u32::try_from(slots.len()).unwrap_or(u32::MAX);
         RateBudgetState {
             used,
             remaining: self.max_requests.saturating_sub(used),
@@ -88,32 +116,33 @@ impl RateBudget {
         }
     }
 
-    /// Records a start at `now` if a slot is free; otherwise tells when the next one frees up.
-    fn try_take(&self, now: Instant) -> Result<(), Instant> {
-        let mut starts = self.lock();
-        prune(&mut starts, now, self.window);
-        if starts.len() < self.max_requests as usize {
-            starts.push_back(now);
-            Ok(())
+    /// Takes a slot at `now` if one is free; otherwise tells when the next one frees up.
+    fn try_take(&self, now: Instant, hold: Duration) -> Result<u64, Instant> {
+        let mut slots = self.lock();
+        prune(&mut slots, now, self.window);
+        if slots.len() < self.max_requests as usize {
+            let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+            slots.insert(id, now + hold);
+            Ok(id)
         } else {
-            Err(starts.front().map_or(now, |oldest| *oldest + self.window))
+            let oldest = slots.values().min().copied().unwrap_or(now);
+            Err(oldest + self.window)
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Instant>> {
-        self.starts
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Instant>> {
+        self.slots
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
-fn prune(starts: &mut VecDeque<Instant>, now: Instant, window: Duration) {
-    while starts
-        .front()
-        .is_some_and(|t| now.duration_since(*t) >= window)
-    {
-        starts.pop_front();
-    }
+/// Drops the slots that left the window: dated at least one window ago.
+fn prune(slots: &mut HashMap<u64, Instant>, now: Instant, window: Duration) {
+    slots.retain(|_, at| {
+        now.checked_duration_since(*at)
+            .is_none_or(|age| age < window)
+    });
 }
 
 struct QueuedGuard<'a>(&'a AtomicU32);
@@ -124,48 +153,26 @@ impl Drop for QueuedGuard<'_> {
     }
 }
 
-/// The budgets of one host, keyed by instance (`scheme://host:port`).
+/// The in-process budgets of one host, keyed by instance (`scheme://host:port`).
 #[derive(Debug, Default)]
 pub(crate) struct RateBudgets {
-    config: Option<RateBudgetConfig>,
     budgets: Mutex<HashMap<String, Arc<RateBudget>>>,
 }
 
 impl RateBudgets {
-    pub(crate) fn new(config: Option<RateBudgetConfig>) -> Self {
-        Self {
-            config,
-            budgets: Mutex::default(),
-        }
-    }
-
-    /// The budget for `instance`, created on first use; `None` when budgets are disabled.
-    pub(crate) fn budget_for(&self, instance: &str) -> Option<Arc<RateBudget>> {
-        let config = self.config?;
+    /// The budget for `instance`, created with `config` on first use.
+    pub(crate) fn budget_for(&self, instance: &str, config: RateBudgetConfig) -> Arc<RateBudget> {
         let mut budgets = self.budgets.lock().unwrap_or_else(|p| p.into_inner());
-        Some(
-            budgets
-                .entry(instance.to_string())
-                .or_insert_with(|| Arc::new(RateBudget::new(config)))
-                .clone(),
-        )
+        budgets
+            .entry(instance.to_string())
+            .or_insert_with(|| Arc::new(RateBudget::new(config)))
+            .clone()
     }
 
-    /// The state of the budget for `instance`, if it has been used.
-    pub(crate) fn state(&self, instance: &str) -> Option<RateBudgetState> {
+    /// The budget for `instance`, if it has been used.
+    pub(crate) fn get(&self, instance: &str) -> Option<Arc<RateBudget>> {
         let budgets = self.budgets.lock().unwrap_or_else(|p| p.into_inner());
-        budgets.get(instance).map(|b| b.snapshot())
-    }
-
-    /// Every budget that has been used, sorted by instance.
-    pub(crate) fn all(&self) -> Vec<(String, RateBudgetState)> {
-        let budgets = self.budgets.lock().unwrap_or_else(|p| p.into_inner());
-        let mut all: Vec<_> = budgets
-            .iter()
-            .map(|(k, b)| (k.clone(), b.snapshot()))
-            .collect();
-        all.sort_by(|a, b| a.0.cmp(&b.0));
-        all
+        budgets.get(instance).cloned()
     }
 }
 
@@ -176,6 +183,14 @@ mod tests {
     // Every timed test runs on tokio's paused clock: time advances only when every task is
     // waiting (auto-advance) or when the test advances it, so the assertions are exact and
     // no loaded machine can break them.
+
+    const HOLD: Duration = Duration::from_secs(3600);
+
+    /// A request that finishes the moment it starts.
+    async fn take(b: &RateBudget) {
+        let slot = b.acquire(HOLD).await;
+        b.finish(slot);
+    }
 
     fn budget(max_requests: u32, millis: u64) -> Arc<RateBudget> {
         Arc::new(RateBudget::new(RateBudgetConfig {
@@ -189,7 +204,7 @@ mod tests {
         let b = budget(3, 60_000);
         let started = Instant::now();
         for _ in 0..3 {
-            b.acquire().await;
+            take(&b).await;
         }
         // Not one tick of (paused) time passed: nothing waited.
         assert_eq!(started.elapsed(), Duration::ZERO);
@@ -205,7 +220,7 @@ mod tests {
         let b = budget(2, 300);
         let started = Instant::now();
         for _ in 0..3 {
-            b.acquire().await;
+            take(&b).await;
         }
         let waited = started.elapsed();
         assert!(
@@ -219,10 +234,10 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_waiter_gets_its_slot_exactly_when_the_window_rolls() {
         let b = budget(1, 1_000);
-        b.acquire().await;
+        take(&b).await;
         let waiter = {
             let b = b.clone();
-            tokio::spawn(async move { b.acquire().await })
+            tokio::spawn(async move { take(&b).await })
         };
         // Until the window has rolled, the waiter is queued, not served.
         tokio::time::advance(Duration::from_millis(999)).await;
@@ -238,17 +253,17 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn waiters_are_counted_as_queued_and_cancel_cleanly() {
         let b = budget(1, 60_000);
-        b.acquire().await;
+        take(&b).await;
         let (queued_tx, queued_rx) = tokio::sync::oneshot::channel();
         let waiter = {
             let b = b.clone();
             tokio::spawn(async move {
-                let acquire = b.acquire();
+                let acquire = b.acquire(HOLD);
                 tokio::pin!(acquire);
                 // Poll once: the waiter is now in the queue; tell the test, then keep waiting.
                 assert!(futures_poll_once(acquire.as_mut()).await.is_none());
                 queued_tx.send(()).expect("the test listens");
-                acquire.await
+                b.finish(acquire.await);
             })
         };
         queued_rx.await.expect("the waiter queued");
@@ -274,8 +289,8 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn slots_free_up_as_the_window_rolls() {
         let b = budget(2, 200);
-        b.acquire().await;
-        b.acquire().await;
+        take(&b).await;
+        take(&b).await;
         assert_eq!(b.snapshot().remaining, 0);
         tokio::time::advance(Duration::from_millis(199)).await;
         assert_eq!(b.snapshot().remaining, 0);
@@ -283,15 +298,47 @@ mod tests {
         assert_eq!(b.snapshot().remaining, 2);
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn a_slot_in_flight_counts_until_it_finishes_then_one_window_more() {
+        let b = budget(1, 1_000);
+        let slow = b.acquire(HOLD).await;
+        // The request is in flight for 5 windows: nobody else may start.
+        tokio::time::advance(Duration::from_millis(5_000)).await;
+        assert_eq!(b.snapshot().remaining, 0);
+        let waiter = {
+            let b = b.clone();
+            tokio::spawn(async move { take(&b).await })
+        };
+        tokio::task::yield_now().await;
+        assert!(!waiter.is_finished());
+        // It finishes now: it leaves the window one window later, not at once.
+        b.finish(slow);
+        tokio::time::advance(Duration::from_millis(999)).await;
+        tokio::task::yield_now().await;
+        assert!(!waiter.is_finished());
+        tokio::time::advance(Duration::from_millis(1)).await;
+        waiter.await.expect("the waiter is served");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slot_never_finished_counts_for_its_hold() {
+        let b = budget(1, 1_000);
+        let _dropped_request = b.acquire(Duration::from_millis(2_000)).await;
+        let started = Instant::now();
+        take(&b).await;
+        // Hold (2 s) and then one window (1 s).
+        assert_eq!(started.elapsed(), Duration::from_millis(3_000));
+    }
+
     #[test]
     fn registry_shares_one_budget_per_instance() {
-        let reg = RateBudgets::new(Some(RateBudgetConfig::default()));
-        let a = reg.budget_for("https://a:443").unwrap();
-        let a2 = reg.budget_for("https://a:443").unwrap();
+        let reg = RateBudgets::default();
+        let config = RateBudgetConfig::default();
+        let a = reg.budget_for("https://a:443", config);
+        let a2 = reg.budget_for("https://a:443", config);
         assert!(Arc::ptr_eq(&a, &a2));
-        assert!(!Arc::ptr_eq(&a, &reg.budget_for("https://b:443").unwrap()));
-        assert!(reg.state("https://c:443").is_none());
-        assert_eq!(reg.all().len(), 2);
-        assert!(RateBudgets::new(None).budget_for("https://a:443").is_none());
+        assert!(!Arc::ptr_eq(&a, &reg.budget_for("https://b:443", config)));
+        assert!(reg.get("https://c:443").is_none());
+        assert!(reg.get("https://b:443").is_some());
     }
 }

@@ -4,12 +4,19 @@
 //! host's (trap, timeout, poisoned session), the inner one is the connector's typed answer.
 //! After a trap or a timeout the session is poisoned and every later call returns
 //! [`HostError::Poisoned`]; open a new session.
+//!
+//! The calls that decide about one alert, [`ConnectorSession::sync_alert`] and
+//! [`ConnectorSession::resolve_alert`], hold the alert's lock for the call: for one connector,
+//! PSA instance and alert key, across every session of the host and, with a shared backend,
+//! every host (see [`crate::coordination`]). Two of them for one alert run one after the
+//! other, so the second finds the first's ticket; calls for other alerts do not wait.
 
 use std::sync::Arc;
 
 use wasmtime::component::ResourceAny;
 
 use crate::connector::LoadedConnector;
+use crate::coordination::{AlertLock, CallCoordination, CoordinationError};
 use crate::error::HostError;
 use crate::instance::GuestInstance;
 use crate::outbound::{RequestStats, StatsCounters};
@@ -31,13 +38,37 @@ pub struct ConnectorSession {
     pub(crate) loaded: LoadedConnector,
     policy: Arc<EgressPolicy>,
     stats: Arc<StatsCounters>,
+    pub(crate) coordination: Arc<CallCoordination>,
     connector: String,
+    /// The PSA instance, as the lock scope of its alerts: the allowed origins.
+    instance: String,
+}
+
+/// What a session is made of besides its instance and handle.
+pub(crate) struct SessionParts {
+    pub(crate) policy: Arc<EgressPolicy>,
+    pub(crate) stats: Arc<StatsCounters>,
+    pub(crate) coordination: Arc<CallCoordination>,
+    pub(crate) loaded: LoadedConnector,
+    pub(crate) connector: String,
 }
 
 /// Calls `[method]session.<op>` through the typed bindings, by the one call path
-/// ([`GuestInstance::run`]).
+/// ([`GuestInstance::run`]); with `locked: key`, under that alert's lock.
 macro_rules! call_op {
     ($self:ident, $op:literal, $method:ident($($arg:expr),*)) => {{
+        $self.coordination.begin(None);
+        let result = call_op!(@run $self, $op, $method($($arg),*));
+        $self.settle(result)
+    }};
+    ($self:ident, $op:literal, $method:ident($($arg:expr),*), locked: $key:expr) => {{
+        let alert_lock = $self.lock_alert($key).await?;
+        $self.coordination.begin(Some(&alert_lock));
+        let result = call_op!(@run $self, $op, $method($($arg),*));
+        alert_lock.release().await;
+        $self.settle(result)
+    }};
+    (@run $self:ident, $op:literal, $method:ident($($arg:expr),*)) => {{
         let handle = $self.handle;
         $self
             .guest
@@ -52,21 +83,54 @@ macro_rules! call_op {
 }
 
 impl ConnectorSession {
-    pub(crate) fn new(
-        guest: GuestInstance,
-        handle: ResourceAny,
-        policy: Arc<EgressPolicy>,
-        stats: Arc<StatsCounters>,
-        loaded: LoadedConnector,
-        connector: String,
-    ) -> Self {
+    pub(crate) fn new(guest: GuestInstance, handle: ResourceAny, parts: SessionParts) -> Self {
+        let instance = parts
+            .policy
+            .origins()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
         Self {
             guest,
             handle,
-            loaded,
-            policy,
-            stats,
-            connector,
+            loaded: parts.loaded,
+            policy: parts.policy,
+            stats: parts.stats,
+            coordination: parts.coordination,
+            connector: parts.connector,
+            instance,
+        }
+    }
+
+    /// Takes the lock of `alert_key` on this connector and PSA instance, waiting at most the
+    /// call's time budget.
+    /// (The future borrows nothing of the session, which is `Send` but not `Sync`.)
+    pub(crate) fn lock_alert(
+        &self,
+        alert_key: &str,
+    ) -> impl std::future::Future<Output = Result<AlertLock, HostError>> + Send + 'static {
+        let key = format!("{}|{}|{alert_key}", self.connector, self.instance);
+        let waited = self.loaded.shared.config.call_timeout;
+        let coordination = self.loaded.shared.coordination.clone();
+        async move {
+            match tokio::time::timeout(waited, coordination.lock_alert(&key)).await {
+                Ok(alert_lock) => Ok(alert_lock?),
+                Err(_) => Err(CoordinationError::LockTimeout { key, waited }.into()),
+            }
+        }
+    }
+
+    /// The result of a call, after its coordination: a connector error caused by a
+    /// coordination failure (a request the host did not send) is that failure, as a host error.
+    pub(crate) fn settle<T, E>(
+        &self,
+        result: Result<Result<T, E>, HostError>,
+    ) -> Result<Result<T, E>, HostError> {
+        let failure = self.coordination.end();
+        match (result, failure) {
+            (Ok(Err(_)), Some(failure)) => Err(failure.into()),
+            (result, _) => result,
         }
     }
 
@@ -86,15 +150,15 @@ impl ConnectorSession {
     }
 
     /// The rate budgets of the PSA instances this session may talk to, once used.
-    pub fn rate_budgets(&self) -> Vec<(String, RateBudgetState)> {
-        self.policy
-            .origins()
-            .iter()
-            .filter_map(|o| {
-                let key = o.to_string();
-                self.loaded.shared.budgets.state(&key).map(|s| (key, s))
-            })
-            .collect()
+    pub async fn rate_budgets(&self) -> Result<Vec<(String, RateBudgetState)>, HostError> {
+        let mut states = Vec::new();
+        for origin in self.policy.origins() {
+            let key = origin.to_string();
+            if let Some(state) = self.loaded.shared.coordination.budget_state(&key).await? {
+                states.push((key, state));
+            }
+        }
+        Ok(states)
     }
 
     /// Whether an earlier trap or timeout made the session unusable.
@@ -225,7 +289,7 @@ impl ConnectorSession {
         profile: &MappingProfile,
         request: &SyncRequest,
     ) -> OpResult<SyncOutcome> {
-        call_op!(self, "sync-alert", call_sync_alert(profile, request))
+        call_op!(self, "sync-alert", call_sync_alert(profile, request), locked: &request.alert.key)
     }
 
     /// The alert cleared: closes its ticket unless a technician touched it.
@@ -234,7 +298,7 @@ impl ConnectorSession {
         profile: &MappingProfile,
         request: &ResolveRequest,
     ) -> OpResult<ResolveOutcome> {
-        call_op!(self, "resolve-alert", call_resolve_alert(profile, request))
+        call_op!(self, "resolve-alert", call_resolve_alert(profile, request), locked: &request.key)
     }
 
     /// Reads back the state of many tickets.

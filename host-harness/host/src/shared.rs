@@ -1,4 +1,4 @@
-//! What the parts of one host share: the engine, the linker, the limits and the rate budgets
+//! What the parts of one host share: the engine, the linker, the limits and the coordination
 //! ([`HostShared`]), and one compiled component ([`LoadedComponent`]).
 //!
 //! This is the leaf of the crate's module graph: `engine` → `connector` → `session` →
@@ -13,7 +13,7 @@ use wasmtime::Engine;
 
 use crate::bindings::{HostIndices, HostPre};
 use crate::config::HostConfig;
-use crate::rate::RateBudgets;
+use crate::coordination::HostCoordination;
 use crate::state::SessionState;
 use crate::types::ConnectorInfo;
 
@@ -28,7 +28,7 @@ pub(crate) struct HostShared {
     pub(crate) engine: Engine,
     pub(crate) linker: Linker<SessionState>,
     pub(crate) config: HostConfig,
-    pub(crate) budgets: Arc<RateBudgets>,
+    pub(crate) coordination: Arc<HostCoordination>,
 }
 
 /// A compiled, type-checked component: what every session of it is instantiated from.

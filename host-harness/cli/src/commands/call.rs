@@ -295,9 +295,9 @@ async fn execute(args: CallArgs, verbose: bool) -> Result<Outcome, String> {
     };
     let result = session.call_json(op, call_args).await;
     if verbose {
-        report_stats(&session);
-        if session.rate_budgets().is_empty() {
-            for (instance, state) in host.rate_budgets() {
+        report_stats(&session).await;
+        if session.rate_budgets().await.unwrap_or_default().is_empty() {
+            for (instance, state) in host.rate_budgets().await.unwrap_or_default() {
                 eprintln!("rate budget {instance}: {state:?}");
             }
         }
@@ -308,13 +308,13 @@ async fn execute(args: CallArgs, verbose: bool) -> Result<Outcome, String> {
     }
 }
 
-fn report_stats(session: &ConnectorSession) {
+async fn report_stats(session: &ConnectorSession) {
     let s = session.requests();
     eprintln!(
         "requests: total {} (2xx {}, 3xx {}, 4xx {}, 5xx {}, failed {}, denied {})",
         s.total, s.success, s.redirection, s.client_error, s.server_error, s.failed, s.denied
     );
-    for (instance, b) in session.rate_budgets() {
+    for (instance, b) in session.rate_budgets().await.unwrap_or_default() {
         eprintln!(
             "rate budget {instance}: {} used, {} remaining, {} queued ({} per {:?})",
             b.used, b.remaining, b.queued, b.max_requests, b.window

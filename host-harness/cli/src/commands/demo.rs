@@ -631,7 +631,7 @@ impl Demo {
                 s.total, s.success, s.client_error, s.server_error, s.failed, s.denied
             );
         }
-        for (instance, b) in self.host.rate_budgets() {
+        for (instance, b) in self.host.rate_budgets().await.unwrap_or_default() {
             println!(
                 "rate budget {instance}: {} used, {} remaining of {} per {:?}",
                 b.used, b.remaining, b.max_requests, b.window
