@@ -8,7 +8,7 @@
 //!
 //! | WIT | JSON |
 //! |---|---|
-//! | `record` | object; field names are the WIT names with `-` replaced by `_` (`page_size`). Input: a missing `option` field is `none`; unknown fields are errors |
+//! | `record` | object; field names are the WIT names with `-` replaced by `_` (`page_size`). Input: a missing `option` field is `none`, a missing `list` field is empty; unknown fields are errors |
 //! | `enum` | the WIT case name as a string: `"create-only"`, `"high"`, `"own"` |
 //! | `variant` | an object with one key, the WIT case name: `{"auth-failed": "..."}`; a case without payload is `{"<case>": null}` |
 //! | `option<T>` | `null` or the value |
@@ -380,6 +380,9 @@ pub fn json_to_val(ty: &Type, json: &Value, path: &str) -> Result<Val, String> {
                 let value = match object.get(&key) {
                     Some(value) => json_to_val(&field.ty, value, &child(path, &key))?,
                     None if matches!(field.ty, Type::Option(_)) => Val::Option(None),
+                    // Fields the contract added later (lists of rules, evidence) may be left
+                    // out: an empty list.
+                    None if matches!(field.ty, Type::List(_)) => Val::List(vec![]),
                     None => return Err(format!("{}: missing field `{key}`", child(path, &key))),
                 };
                 fields.push((field.name.to_string(), value));
@@ -547,7 +550,11 @@ mod tests {
             "strategy": "create-update-close",
             "reopen_window_hours": 24,
             "reopen_status_id": null,
-            "close_status_id": "9"
+            "close_status_id": "9",
+            "rules": [{"name": "identity", "category": "identity/*", "min_severity": "high",
+                "tenants": ["t-1"], "skip": false, "ticket_type_id": "22", "team_id": null,
+                "priority_id": "5", "status_id": null}],
+            "source_id": "7"
         })
     }
 
@@ -580,6 +587,19 @@ mod tests {
         assert!(err.contains("query.pageSize: unknown field"), "{err}");
         let err = json_to_val(&p[0], &json!({"search": "x"}), "query").unwrap_err();
         assert!(err.contains("missing field `include_inactive`"), "{err}");
+    }
+
+    #[test]
+    fn missing_list_fields_are_empty() {
+        let p = params("sync-alert");
+        let request = json!({"alert": {"key": "k", "occurrence_id": null, "tenant_id": "t",
+            "severity": "high", "summary": "s", "details": "d"}, "link": null});
+        let val = json_to_val(&p[1], &request, "request").unwrap();
+        let back = val_to_json(&val);
+        assert_eq!(back["alert"]["evidence"], json!([]));
+        assert_eq!(back["alert"]["category"], json!(null));
+        let err = json_to_val(&p[1], &json!({"alert": {"key": "k"}}), "request").unwrap_err();
+        assert!(err.contains("missing field"), "{err}");
     }
 
     #[test]
@@ -659,7 +679,9 @@ mod tests {
         let request = json!({
             "alert": {"key": "tenant-7/mfa-disabled/alice", "occurrence_id": null, "tenant_id": "t-7",
                       "severity": "high", "summary": "MFA disabled", "details": "…",
-                      "contact": {"name": "Alice", "email": null}},
+                      "contact": {"name": "Alice", "email": null},
+                      "category": "identity/mfa-disabled", "link_url": "https://platform.example/a/1",
+                      "evidence": [{"name": "user", "value": "alice"}]},
             "link": null
         });
         roundtrip(&params[1], request);

@@ -3,6 +3,7 @@
 
 use psa_connector_sdk::json::Obj;
 use psa_connector_sdk::mapping::domain_of;
+use psa_connector_sdk::placement::check_rules;
 use psa_connector_sdk::types::*;
 use serde_json::{json, Value};
 
@@ -382,6 +383,44 @@ impl CwSession {
             }
         }
 
+        if profile.category.is_some() {
+            add(
+                Warning,
+                "category-ignored",
+                "category".into(),
+                "ConnectWise has no ticket category; it is ignored".into(),
+                "Leave the category empty.",
+            );
+        }
+        findings.extend(self.check_placement(profile)?);
+        findings.extend(check_rules(profile, |placed, _| {
+            self.check_placement(placed)
+        })?);
+        findings.extend(self.check_source(profile)?);
+        Ok(ValidationReport {
+            ok: !findings
+                .iter()
+                .any(|f| f.severity == FindingSeverity::Error),
+            findings,
+        })
+    }
+
+    /// The profile's board and what must be on it (statuses, team), and its priorities.
+    fn check_placement(
+        &self,
+        profile: &MappingProfile,
+    ) -> Result<Vec<ValidationFinding>, ConnectorError> {
+        let mut findings = Vec::new();
+        let mut add = |severity, code: &str, subject: String, message: String, hint: &str| {
+            findings.push(ValidationFinding {
+                severity,
+                code: code.into(),
+                subject,
+                message,
+                hint: hint.into(),
+            })
+        };
+        use FindingSeverity::{Error, Warning};
         // The board and what must be on it.
         let board = match profile.ticket_type_id.as_deref() {
             None => {
@@ -503,20 +542,41 @@ impl CwSession {
                 }
             }
         }
-        if profile.category.is_some() {
-            add(
-                Warning,
-                "category-ignored",
-                "category".into(),
-                "ConnectWise has no ticket category; it is ignored".into(),
-                "Leave the category empty.",
-            );
-        }
-        Ok(ValidationReport {
-            ok: !findings
+        Ok(findings)
+    }
+
+    /// The profile's request source is one of ConnectWise's service sources.
+    fn check_source(
+        &self,
+        profile: &MappingProfile,
+    ) -> Result<Vec<ValidationFinding>, ConnectorError> {
+        let Some(raw) = &profile.source_id else {
+            return Ok(vec![ValidationFinding {
+                severity: FindingSeverity::Info,
+                code: "no-source".into(),
+                subject: "source".into(),
+                message: "no source is chosen: ConnectWise records its default source, and reports cannot tell integration tickets apart".into(),
+                hint: "Choose a service source for this integration (Setup Tables > Service > Source).".into(),
+            }]);
+        };
+        let known = match parse_id("source", raw) {
+            Ok(id) => self
+                .api
+                .all("service/sources", &format!("id={id}"), &[])?
                 .iter()
-                .any(|f| f.severity == FindingSeverity::Error),
-            findings,
+                .any(|s| s["id"].as_i64() == Some(id)),
+            Err(_) => false,
+        };
+        Ok(if known {
+            vec![]
+        } else {
+            vec![ValidationFinding {
+                severity: FindingSeverity::Error,
+                code: "source-not-found".into(),
+                subject: format!("source {raw}"),
+                message: format!("ConnectWise has no service source {raw}"),
+                hint: "Pick one of the service sources (Setup Tables > Service > Source).".into(),
+            }]
         })
     }
 }

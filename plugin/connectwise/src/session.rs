@@ -23,6 +23,9 @@ pub struct CwSession {
     /// Identifiers (lower case) of API members: never "a person".
     api_members: RefCell<Option<BTreeSet<String>>>,
     pub(crate) memo: RefCell<BTreeMap<i64, TouchedMemo>>,
+    /// Company contacts by (company, lower-case email); `None` when the company has none with
+    /// that email. One look-up per contact per session.
+    pub(crate) contacts: RefCell<BTreeMap<(i64, String), Option<i64>>>,
 }
 
 pub fn info() -> ConnectorInfo {
@@ -61,6 +64,7 @@ impl CwSession {
             statuses: RefCell::default(),
             api_members: RefCell::default(),
             memo: RefCell::default(),
+            contacts: RefCell::default(),
         })
     }
 

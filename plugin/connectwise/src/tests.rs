@@ -42,6 +42,8 @@ fn profile() -> MappingProfile {
         reopen_window_hours: 24,
         reopen_status_id: None,
         close_status_id: None,
+        rules: vec![],
+        source_id: None,
     }
 }
 
@@ -152,6 +154,9 @@ fn creates_cut_the_summary_hash_long_keys_and_never_duplicate_a_lost_answer() {
             summary: "S".repeat(180),
             details: "d".into(),
             contact: None,
+            category: None,
+            link_url: None,
+            evidence: vec![],
         },
         link: None,
     };

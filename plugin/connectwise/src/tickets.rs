@@ -9,10 +9,15 @@ use psa_connector_sdk::time::now_unix;
 use psa_connector_sdk::types::*;
 use serde_json::{json, Map, Value};
 
+use psa_connector_sdk::text::{clean, contact_line, cut_keeping_last_line, one_line};
+
 use crate::api::quote;
-use crate::model::{fit, CwNote, CwTicket};
+use crate::model::{CwNote, CwTicket};
 use crate::session::{invalid, parse_id, CwSession, SUMMARY_MAX};
 use crate::settings::REFERENCE_PREFIX;
+
+/// Longest description or note written, in characters (cut with a marker, never refused).
+pub const TEXT_MAX: usize = 30_000;
 
 /// What a new ticket needs.
 pub struct NewTicket<'a> {
@@ -20,7 +25,10 @@ pub struct NewTicket<'a> {
     pub tenant: &'a str,
     pub severity: Severity,
     pub summary: &'a str,
-    pub details: &'a str,
+    /// The description as plain text (cleaned), before the contact line and the marker.
+    pub body: String,
+    /// The alert's occurrence marker, the description's last line, if any.
+    pub marker: Option<String>,
     pub contact: Option<&'a Contact>,
     pub reference: String,
     /// Tickets with this reference up to this id existed before (0: none).
@@ -73,8 +81,18 @@ impl CwSession {
         Ok(notes)
     }
 
-    /// The contact with this email at this company, if any.
+    /// The contact with this email at this company, if any. Cached per session, misses too.
     fn contact_id(&self, company: i64, email: &str) -> Result<Option<i64>, ConnectorError> {
+        let email = email.trim().to_lowercase();
+        if let Some(known) = self.contacts.borrow().get(&(company, email.clone())) {
+            return Ok(*known);
+        }
+        let found = self.find_contact(company, &email)?;
+        self.contacts.borrow_mut().insert((company, email), found);
+        Ok(found)
+    }
+
+    fn find_contact(&self, company: i64, email: &str) -> Result<Option<i64>, ConnectorError> {
         let page = self.api.page(
             "company/contacts",
             &format!("company/id={company} and inactiveFlag=false"),
@@ -94,8 +112,13 @@ impl CwSession {
         let profile = new.profile;
         let company = self.organization_for(profile, new.tenant)?;
         let mut body = Map::new();
-        body.insert("summary".into(), json!(fit(new.summary, SUMMARY_MAX)));
-        body.insert("initialDescription".into(), json!(new.details));
+        let summary = one_line(new.summary, SUMMARY_MAX);
+        if summary.is_empty() {
+            return Err(ConnectorError::InvalidInput(
+                "the ticket summary is empty".into(),
+            ));
+        }
+        body.insert("summary".into(), json!(summary));
         body.insert("company".into(), reference(company));
         body.insert("externalXRef".into(), json!(new.reference));
         if let Some(board) = &profile.ticket_type_id {
@@ -110,21 +133,35 @@ impl CwSession {
         if let Some(priority) = priority_for(profile, new.severity, parse_id)? {
             body.insert("priority".into(), reference(priority));
         }
+        if let Some(source) = &profile.source_id {
+            body.insert("source".into(), reference(parse_id("source", source)?));
+        }
+        // The contact: the company's contact with that email, else the company's default
+        // contact with the alert's contact written in the description.
+        let mut unlinked = None;
         if let Some(contact) = new.contact {
-            if let Some(email) = contact.email.as_deref().filter(|e| !e.trim().is_empty()) {
-                match self.contact_id(company, email)? {
-                    Some(id) => {
-                        body.insert("contact".into(), reference(id));
-                    }
-                    None => {
-                        body.insert("contactEmailAddress".into(), json!(fit(email, 250)));
-                    }
+            let linked = match contact.email.as_deref().map(str::trim) {
+                Some(email) if !email.is_empty() => self.contact_id(company, email)?,
+                _ => None,
+            };
+            match linked {
+                Some(id) => {
+                    body.insert("contact".into(), reference(id));
                 }
-            }
-            if let Some(name) = contact.name.as_deref().filter(|n| !n.trim().is_empty()) {
-                body.insert("contactName".into(), json!(fit(name, 62)));
+                None => unlinked = contact_line(contact),
             }
         }
+        let mut text = new.body.clone();
+        if let Some(line) = &unlinked {
+            text.push_str(&format!("\n\n{line}"));
+        }
+        if let Some(marker) = &new.marker {
+            text.push_str(&format!("\n\n{marker}"));
+        }
+        body.insert(
+            "initialDescription".into(),
+            json!(cut_keeping_last_line(&text, TEXT_MAX)),
+        );
         let body = Value::Object(body);
         let created = create_idempotently(
             2,
@@ -200,7 +237,8 @@ impl CwSession {
             tenant: &request.tenant_id,
             severity: request.severity,
             summary: &request.summary,
-            details: &request.details,
+            body: clean(&request.details),
+            marker: None,
             contact: request.contact.as_ref(),
             reference: self.reference_for(&format!("ticket:{:x}{:08x}", now_unix(), nonce as u32)),
             newest_known: 0,
@@ -284,7 +322,7 @@ impl CwSession {
             ops.push(replace("team", reference(parse_id("team", t)?)));
         }
         if let Some(s) = &update.summary {
-            ops.push(replace("summary", json!(fit(s, SUMMARY_MAX))));
+            ops.push(replace("summary", json!(one_line(s, SUMMARY_MAX))));
         }
         for (key, value) in &update.fields {
             let allowed = [
@@ -321,7 +359,7 @@ impl CwSession {
     /// Adds a note: internal (`internalAnalysisFlag`) or public (`detailDescriptionFlag`).
     pub fn post_note(&self, id: i64, text: &str, private: bool) -> Result<i64, ConnectorError> {
         let body = json!({
-            "text": text,
+            "text": cut_keeping_last_line(&clean(text), TEXT_MAX),
             "internalAnalysisFlag": private,
             "detailDescriptionFlag": !private,
         });

@@ -131,6 +131,8 @@ fn profile() -> MappingProfile {
         reopen_window_hours: 24,
         reopen_status_id: None,
         close_status_id: None,
+        rules: vec![],
+        source_id: None,
     }
 }
 
@@ -250,6 +252,9 @@ fn call(session: &HaloSession, op: Op, inputs: &Inputs) -> Result<Out, Connector
             summary: "s".into(),
             details: "d".into(),
             contact: None,
+            category: None,
+            link_url: None,
+            evidence: vec![],
         },
         link: Some("7".into()),
     };

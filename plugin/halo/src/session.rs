@@ -37,6 +37,9 @@ pub struct Lookups {
     /// Who touched each ticket `ticket-states` looked at, so that polling reads a ticket's
     /// actions again only after its `lastactiondate` moved.
     pub touched: RefCell<BTreeMap<i64, TouchedMemo>>,
+    /// Halo users by (client, lower-case email): `(user id, site id)`, or `None` when the
+    /// client has no user with that email. One look-up per contact per session.
+    pub users: RefCell<BTreeMap<(i64, String), Option<(i64, Option<i64>)>>>,
 }
 
 /// One connection to one Halo instance.

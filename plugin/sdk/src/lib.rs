@@ -66,9 +66,11 @@ pub mod http;
 pub mod json;
 pub mod lifecycle;
 pub mod mapping;
+pub mod placement;
 pub mod settings;
 #[doc(hidden)]
 pub mod testing;
+pub mod text;
 pub mod time;
 pub mod wasi_transport;
 
@@ -80,14 +82,14 @@ pub use http::Transport;
 pub mod types {
     pub use crate::bindings::psa::connector::types::{
         AgentIdentity, Alert, AuditRecord, Capability, ConnectionReport, ConnectorError,
-        ConnectorInfo, Contact, FieldKind, FindingSeverity, HostTenant, HttpExchange,
+        ConnectorInfo, Contact, Fact, FieldKind, FindingSeverity, HostTenant, HttpExchange,
         InvalidResponse, MappingProfile, MappingSuggestion, MatchBasis, Note, NoteAdded, ObjectRef,
         Organization, OrganizationPage, OrganizationQuery, OrganizationRef, PermissionCheck,
-        Priority, PriorityMapping, RemoteError, ResolveDecision, ResolveOutcome, ResolveRequest,
-        SettingField, SettingProblem, Settings, Severity, Site, Status, SyncDecision, SyncOutcome,
-        SyncRequest, SyncStrategy, Team, TenantMapping, Ticket, TicketChange, TicketPage,
-        TicketQuery, TicketRequest, TicketScope, TicketState, TicketType, TicketUpdate,
-        ValidationFinding, ValidationReport,
+        PlacementRule, Priority, PriorityMapping, RemoteError, ResolveDecision, ResolveOutcome,
+        ResolveRequest, SettingField, SettingProblem, Settings, Severity, Site, Status,
+        SyncDecision, SyncOutcome, SyncRequest, SyncStrategy, Team, TenantMapping, Ticket,
+        TicketChange, TicketPage, TicketQuery, TicketRequest, TicketScope, TicketState, TicketType,
+        TicketUpdate, ValidationFinding, ValidationReport,
     };
 }
 

@@ -32,6 +32,8 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use crate::audit::{object, Journal};
+use crate::placement::{place, Placed};
+use crate::text::{alert_body, one_line};
 use crate::time::{format_rfc3339, now_unix, parse_utc};
 use crate::types::{
     Alert, ConnectorError, MappingProfile, ObjectRef, ResolveDecision, ResolveOutcome,
@@ -142,13 +144,27 @@ pub trait AlertBackend {
 
 /// A ticket the engine asks a backend to create for an alert.
 pub struct NewAlertTicket<'a> {
-    /// The alert (key, tenant, severity, summary, contact).
+    /// The alert (key, tenant, severity, summary, contact, link, evidence).
     pub alert: &'a Alert,
-    /// The ticket's description: the alert's details (or a recurrence's) and the marker.
-    pub details: String,
+    /// The description's readable part, plain text: the alert's details (or a recurrence's),
+    /// its evidence and its link ([`crate::text::alert_body`]).
+    pub body: String,
+    /// The occurrence marker, the description's last line.
+    pub marker: String,
     /// The newest ticket id known to carry the alert key (0: none), so that a lost answer is
     /// told apart from an older ticket.
     pub newest_known: i64,
+}
+
+impl NewAlertTicket<'_> {
+    /// The description as plain text: the body, then `extra` lines (a contact the PSA has no
+    /// user for), then the marker.
+    pub fn details(&self, extra: Option<&str>) -> String {
+        match extra {
+            Some(extra) => format!("{}\n\n{extra}\n\n{}", self.body, self.marker),
+            None => format!("{}\n\n{}", self.body, self.marker),
+        }
+    }
 }
 
 /// What `ticket-states` learned of the people on one ticket.
@@ -291,22 +307,73 @@ fn empty_key() -> ConnectorError {
     ConnectorError::InvalidInput("the alert key is empty".into())
 }
 
-/// `sync-alert`: creates, notes, re-opens or leaves the alert's ticket as the module docs say.
+/// `sync-alert`: places the alert by the profile's rules (a `skip` rule answers `skipped`
+/// without a request), then creates, notes, re-opens or leaves the alert's ticket as the module
+/// docs say, with the matching rule's ticket type, team, priority and status.
 pub fn sync_alert<B: AlertBackend>(
     backend: &B,
     profile: &MappingProfile,
     request: &SyncRequest,
 ) -> Result<SyncOutcome, ConnectorError> {
-    let alert = &request.alert;
-    if alert.key.trim().is_empty() {
+    if request.alert.key.trim().is_empty() {
         return Err(empty_key());
     }
-    let first_details = || {
-        format!(
-            "{}\n\n{}",
-            alert.details,
-            marker(1, alert.occurrence_id.as_deref())
-        )
+    match place(profile, &request.alert) {
+        Placed::Skip(rule) => Ok(skipped(backend, rule)),
+        Placed::Ticket { profile, rule } => {
+            let mut outcome = sync_placed(backend, &profile, request)?;
+            outcome.rule = rule;
+            Ok(outcome)
+        }
+    }
+}
+
+/// What `sync-alert` answers for an alert a rule skipped: no ticket (an empty one, id "").
+fn skipped<B: AlertBackend>(backend: &B, rule: String) -> SyncOutcome {
+    let words = format!("skipped by rule '{rule}': no ticket");
+    SyncOutcome {
+        decision: SyncDecision::Skipped,
+        ticket: Ticket {
+            id: String::new(),
+            number: String::new(),
+            url: None,
+            summary: String::new(),
+            organization_id: None,
+            organization_name: None,
+            status_id: String::new(),
+            status_name: None,
+            closed: false,
+            priority_id: None,
+            ticket_type_id: None,
+            team: None,
+            created_at: None,
+            last_action_at: None,
+            closed_at: None,
+            created_by_connector: false,
+            alert_key: None,
+        },
+        occurrence: 0,
+        previous_ticket_id: None,
+        priority_raised: false,
+        rule: Some(rule),
+        audit: backend
+            .journal()
+            .record_for("sync-alert", words, vec![], vec![]),
+    }
+}
+
+/// `sync-alert` once the alert is placed (`profile` is the placed one).
+fn sync_placed<B: AlertBackend>(
+    backend: &B,
+    profile: &MappingProfile,
+    request: &SyncRequest,
+) -> Result<SyncOutcome, ConnectorError> {
+    let alert = &request.alert;
+    let summary = one_line(&alert.summary, 500);
+    let body = alert_body(&alert.details, alert);
+    let first_details = || NewBody {
+        body: body.clone(),
+        marker: marker(1, alert.occurrence_id.as_deref()),
     };
     if profile.strategy == SyncStrategy::CreateOnly {
         let newest_known = backend
@@ -371,10 +438,8 @@ pub fn sync_alert<B: AlertBackend>(
     if !closed {
         let raised = raise_priority_if_needed(backend, profile, &ticket, alert.severity)?;
         let mut note = format!(
-            "Alert repeated (occurrence {occurrence}, severity {}): {}\n\n{}",
+            "Alert repeated (occurrence {occurrence}, severity {}): {summary}\n\n{body}",
             severity_name(alert.severity),
-            alert.summary,
-            alert.details
         );
         if let Some(new_priority) = raised {
             note.push_str(&format!(
@@ -405,10 +470,8 @@ pub fn sync_alert<B: AlertBackend>(
         window_secs > 0 && closed_at.is_some_and(|at| now_unix() - at <= window_secs);
     if within_window {
         let note = format!(
-            "Alert recurred within the re-open window (occurrence {occurrence}, severity {}): ticket re-opened.\n{}\n\n{}\n\n{}",
+            "Alert recurred within the re-open window (occurrence {occurrence}, severity {}): ticket re-opened.\n{summary}\n\n{body}\n\n{}",
             severity_name(alert.severity),
-            alert.summary,
-            alert.details,
             marker(occurrence, alert.occurrence_id.as_deref())
         );
         let added = backend.reopen(profile, &ticket, &note)?;
@@ -429,11 +492,12 @@ pub fn sync_alert<B: AlertBackend>(
     let closed_text = closed_at
         .map(format_rfc3339)
         .unwrap_or_else(|| "an unknown time".into());
-    let details = format!(
-        "Recurrence of ticket #{ticket_id} (closed {closed_text}, outside the re-open window).\n\n{}\n\n{}",
-        alert.details,
-        marker(1, alert.occurrence_id.as_deref())
-    );
+    let details = NewBody {
+        body: format!(
+            "Recurrence of ticket #{ticket_id} (closed {closed_text}, outside the re-open window).\n\n{body}"
+        ),
+        marker: marker(1, alert.occurrence_id.as_deref()),
+    };
     let created = create(
         backend,
         profile,
@@ -454,16 +518,23 @@ pub fn sync_alert<B: AlertBackend>(
     )
 }
 
+/// A new ticket's description before the backend adds what only it knows (the contact line).
+struct NewBody {
+    body: String,
+    marker: String,
+}
+
 fn create<B: AlertBackend>(
     backend: &B,
     profile: &MappingProfile,
     alert: &Alert,
-    details: String,
+    details: NewBody,
     newest_known: i64,
 ) -> Result<B::Ticket, ConnectorError> {
     let new = NewAlertTicket {
         alert,
-        details,
+        body: details.body,
+        marker: details.marker,
         newest_known,
     };
     backend.create_ticket(profile, new)
@@ -737,6 +808,7 @@ fn sync_outcome<B: AlertBackend>(
         SyncDecision::Unchanged => {
             format!("unchanged: occurrence {occurrence} already recorded")
         }
+        SyncDecision::Skipped => "skipped".to_string(),
     };
     Ok(SyncOutcome {
         decision,
@@ -744,6 +816,7 @@ fn sync_outcome<B: AlertBackend>(
         occurrence,
         previous_ticket_id: previous.map(|p| p.to_string()),
         priority_raised,
+        rule: None,
         audit: backend
             .journal()
             .record_for("sync-alert", words, created, changed),
@@ -846,7 +919,7 @@ mod tests {
             let ticket = Memo {
                 id,
                 key: new.alert.key.clone(),
-                texts: vec![new.details],
+                texts: vec![new.details(None)],
                 closed_at: None,
                 priority: None,
                 touched_by: None,
@@ -940,6 +1013,8 @@ mod tests {
             reopen_window_hours: 24,
             reopen_status_id: None,
             close_status_id: None,
+            rules: vec![],
+            source_id: None,
         }
     }
 
@@ -953,6 +1028,9 @@ mod tests {
                 summary: "MFA disabled".into(),
                 details: "for alice".into(),
                 contact: None,
+                category: None,
+                link_url: None,
+                evidence: vec![],
             },
             link: None,
         }

@@ -304,6 +304,8 @@ pub(crate) const SUBTYPES: Schema = Schema(&[
     "typeAssociationIds",
     "_info",
 ]);
+pub(crate) const SOURCES: Schema = Schema(&["id", "name", "defaultFlag", "_info"]);
+
 pub(crate) const PRIORITIES: Schema = Schema(&[
     "id",
     "name",
@@ -346,6 +348,9 @@ pub(crate) const TICKETS: Schema = Schema(&[
     "contact",
     "contact/id",
     "contact/name",
+    "source",
+    "source/id",
+    "source/name",
     "type",
     "type/id",
     "type/name",
@@ -425,6 +430,10 @@ fn api(shared: &Shared, req: &Request, rest: &[&str]) -> HandlerResult {
         ["company", "contacts", tail @ ..] => {
             let items = lock(&shared.store).contacts.values().cloned().collect();
             collection(req, items, CONTACTS, "Contact", tail)
+        }
+        ["service", "sources", tail @ ..] => {
+            let items = lock(&shared.store).sources.values().cloned().collect();
+            collection(req, items, SOURCES, "Source", tail)
         }
         ["service", "priorities", tail @ ..] => {
             let items = lock(&shared.store).priorities.values().cloned().collect();

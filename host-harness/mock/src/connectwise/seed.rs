@@ -26,6 +26,7 @@ pub(crate) fn build(config: &ConnectWiseConfig) -> Store {
     members(&mut s);
     boards(&mut s);
     priorities(&mut s);
+    sources(&mut s);
     companies(&mut s, config);
     contacts(&mut s);
     s.next_ticket_id = 1001;
@@ -255,6 +256,20 @@ fn boards(s: &mut Store) {
         json!({ "id": 222, "name": "Password Reset", "inactiveFlag": false, "typeAssociationIds": [ids::HELP_DESK_TYPE],
                 "board": { "id": ids::BOARD_HELP_DESK, "name": ids::BOARD_HELP_DESK_NAME }, "_info": info() }),
     );
+}
+
+fn sources(s: &mut Store) {
+    for (id, name, default) in [
+        (ids::SOURCE_EMAIL_ID, "Email", true),
+        (2, "Phone", false),
+        (ids::SOURCE_INTEGRATION_ID, "Security Platform", false),
+    ] {
+        s.sources.insert(
+            id,
+            json!({ "id": id, "name": name, "defaultFlag": default,
+                    "_info": { "lastUpdated": "2024-01-01T00:00:00Z" } }),
+        );
+    }
 }
 
 fn priorities(s: &mut Store) {

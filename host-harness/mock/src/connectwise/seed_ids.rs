@@ -171,3 +171,8 @@ pub const TICKET_ALERT: i64 = 1003;
 pub const TICKET_ALERT_XREF: &str = "psa-connector#seed-alert-1";
 /// Id of the first ticket created through the API (then consecutive).
 pub const FIRST_NEW_TICKET_ID: i64 = 5001;
+
+/// Service source "Email" (the default source).
+pub const SOURCE_EMAIL_ID: i64 = 1;
+/// Service source "Security Platform" (for integration tickets).
+pub const SOURCE_INTEGRATION_ID: i64 = 9;

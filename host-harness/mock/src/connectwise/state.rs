@@ -34,6 +34,8 @@ pub(crate) struct Store {
     /// Board subtypes (each has `board{id,name}`).
     pub subtypes: BTreeMap<i64, Value>,
     pub priorities: BTreeMap<i64, Value>,
+    /// Service sources (`/service/sources`): `{id, name, defaultFlag}`; a ticket's `source`.
+    pub sources: BTreeMap<i64, Value>,
     pub members: BTreeMap<i64, Value>,
     /// Company contacts (each has `company{id,identifier,name}` and `communicationItems`).
     pub contacts: BTreeMap<i64, Value>,
@@ -148,6 +150,7 @@ const TYPE: RefKind = kind("type", "name", "Type");
 const SUBTYPE: RefKind = kind("subType", "name", "SubType");
 const OWNER: RefKind = kind("owner", "identifier", "Member");
 const CONTACT: RefKind = kind("contact", "name", "Contact");
+const SOURCE: RefKind = kind("source", "name", "Source");
 
 /// Ticket fields that hold plain text, with their longest length.
 const TEXT_FIELDS: &[(&str, usize)] = &[
@@ -167,6 +170,7 @@ const BOOL_FIELDS: &[&str] = &["closedFlag", "customerUpdatedFlag"];
 /// Ticket fields that hold a reference object.
 const REF_FIELDS: &[&str] = &[
     "company", "board", "status", "priority", "team", "type", "subType", "owner", "contact",
+    "source",
 ];
 
 /// Reference fields a ticket cannot be without.
@@ -241,7 +245,7 @@ impl Store {
             id_identifier_name(&self.companies[&company]),
         );
         for field in [
-            "status", "priority", "team", "type", "subType", "owner", "contact",
+            "status", "priority", "team", "type", "subType", "owner", "contact", "source",
         ] {
             if let Some(v) = obj.get(field).filter(|v| !v.is_null()) {
                 let resolved = self.resolve_on_board(field, v, board)?;
@@ -382,6 +386,9 @@ impl Store {
                 id_identifier_name(&self.companies[&id])
             }
             "board" => id_name(&self.boards[&self.usable_board(value)?]),
+            "source" => {
+                id_name(&self.sources[&resolve_ref(value, &SOURCE, &self.sources, |_| true, "")?])
+            }
             _ => {
                 let id = resolve_ref(
                     value,

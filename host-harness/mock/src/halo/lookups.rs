@@ -6,6 +6,7 @@ use serde_json::Value;
 use super::query::{order, Paging};
 use super::reply::{HandlerResult, Reply};
 use super::routes::{Entity, Request};
+use super::seed_ids::TICKET_SOURCE_LOOKUP;
 use super::state::{bool_of, int_of, str_of};
 use super::Shared;
 use crate::lock;
@@ -145,6 +146,17 @@ pub(crate) fn list(shared: &Shared, req: &Request, entity: Entity) -> HandlerRes
         }
         Entity::Outcome => (store.outcomes.values().cloned().collect(), None, "sequence"),
         Entity::Sla => (store.slas.values().cloned().collect(), None, "id"),
+        Entity::Lookup => {
+            let Some(lookup) = q.int("lookupid")? else {
+                return Err(Reply::bad_request("lookupid is required"));
+            };
+            let items = if lookup == TICKET_SOURCE_LOOKUP {
+                store.sources.values().cloned().collect()
+            } else {
+                vec![]
+            };
+            (items, None, "id")
+        }
         Entity::Tickets | Entity::Actions => return Err(Reply::no_route(&req.path)),
     };
     drop(store);

@@ -58,6 +58,8 @@ pub(crate) enum Entity {
     Outcome,
     Priority,
     Sla,
+    /// `/api/Lookup?lookupid=N`: Halo's lookup tables (ticket sources are `TICKET_SOURCE_LOOKUP`).
+    Lookup,
 }
 
 impl Entity {
@@ -75,6 +77,7 @@ impl Entity {
             "outcome" => Entity::Outcome,
             "priority" => Entity::Priority,
             "sla" => Entity::Sla,
+            "lookup" => Entity::Lookup,
             _ => return None,
         })
     }

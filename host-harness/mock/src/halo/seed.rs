@@ -18,6 +18,7 @@ pub(crate) fn build(config: &MockConfig) -> Store {
     let mut s = Store::default();
     let mut rng = StdRng::seed_from_u64(config.seed);
     lookups(&mut s);
+    ticket_sources(&mut s);
     well_known_clients(&mut s);
     s.next_client_id = ids::CLIENT_OLD_ID + 1;
     s.next_site_id = 120;
@@ -262,6 +263,17 @@ fn lookups(s: &mut Store) {
             json!({ "id": id, "outcome": name, "buttonname": button,
                     "hiddenfromuser": hidden, "sequence": seq + 1 }),
         );
+    }
+}
+
+fn ticket_sources(s: &mut Store) {
+    for (id, name) in [
+        (ids::SOURCE_EMAIL_ID, "Email"),
+        (2, "Phone"),
+        (3, "Manual"),
+        (ids::SOURCE_INTEGRATION_ID, "Security Platform"),
+    ] {
+        s.sources.insert(id, json!({ "id": id, "name": name }));
     }
 }
 

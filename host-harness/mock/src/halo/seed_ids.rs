@@ -119,6 +119,12 @@ pub const OUTCOME_REOPEN: i64 = 4;
 pub const OUTCOME_INTERNAL_NOTE: i64 = 7;
 /// Outcome "Reassign" (used by `MockHalo::technician_assign`).
 pub const OUTCOME_REASSIGN: i64 = 8;
+/// `lookupid` of Halo's ticket-source lookup table (`GET /api/Lookup?lookupid=41`).
+pub const TICKET_SOURCE_LOOKUP: i64 = 41;
+/// Ticket source "Email".
+pub const SOURCE_EMAIL_ID: i64 = 1;
+/// Ticket source "Security Platform" (for integration tickets).
+pub const SOURCE_INTEGRATION_ID: i64 = 7;
 /// Name of [`OUTCOME_PRIVATE_NOTE`].
 pub const OUTCOME_PRIVATE_NOTE_NAME: &str = "Private Note";
 

@@ -64,6 +64,8 @@ pub(crate) struct Store {
     pub ticket_types: BTreeMap<i64, Value>,
     pub teams: BTreeMap<i64, Value>,
     pub outcomes: BTreeMap<i64, Value>,
+    /// Ticket sources (`GET /api/Lookup?lookupid=41`): `{id, name}`; a ticket's `source`.
+    pub sources: BTreeMap<i64, Value>,
     pub tickets: BTreeMap<i64, Value>,
     pub actions: BTreeMap<i64, Value>,
     pub next_client_id: i64,
@@ -126,15 +128,24 @@ fn has_value(v: Option<&Value>) -> bool {
     }
 }
 
-/// The element without `id` and control flags: what gets stored as-is.
+/// The element without `id` and control flags: what gets stored as-is. Halo keeps a ticket's
+/// description and an action's note as HTML: `details_html` / `note_html` are stored (and read
+/// back) as `details` / `note`, exactly as sent.
 fn storable(obj: &Obj) -> Obj {
-    obj.iter()
+    let mut stored: Obj = obj
+        .iter()
         .filter(|(k, _)| {
             let k = k.to_ascii_lowercase();
             k != "id" && !k.starts_with('_') && !CONTROL_FLAGS.contains(&k.as_str())
         })
         .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
+        .collect();
+    for (html, text) in [("details_html", "details"), ("note_html", "note")] {
+        if let Some(value) = stored.remove(html) {
+            stored.insert(text.into(), value);
+        }
+    }
+    stored
 }
 
 impl Store {
@@ -329,6 +340,13 @@ impl Store {
         };
         let agent_id = int_field(obj, "agent_id", idx)?.unwrap_or(0);
         self.check_agent(agent_id)?;
+        if let Some(source) = int_field(obj, "source", idx)?.filter(|s| *s != 0) {
+            if !self.sources.contains_key(&source) {
+                return Err(Reply::bad_request(format!(
+                    "Ticket Source {source} does not exist"
+                )));
+            }
+        }
         let user = match int_field(obj, "user_id", idx)?.filter(|u| *u > 0) {
             Some(u) => match self.users.get(&u) {
                 Some(user) if int_of(user, "client_id") == Some(client_id) => Some(user.clone()),

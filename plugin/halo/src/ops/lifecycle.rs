@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use psa_connector_sdk::audit::{object, Journal};
 use psa_connector_sdk::lifecycle::{AlertBackend, NewAlertTicket, TouchedMemo};
+use psa_connector_sdk::text::{html_to_text, https_url};
 use psa_connector_sdk::time::parse_utc;
 
 use crate::errors::invalid_response;
@@ -191,22 +192,23 @@ impl AlertBackend for HaloAlerts<'_> {
             tenant_id: &alert.tenant_id,
             severity: alert.severity,
             summary: &alert.summary,
-            details: new.details,
-            contact_name: alert
-                .contact
-                .as_ref()
-                .and_then(|c| c.name.clone().or_else(|| c.email.clone())),
+            body: new.body.clone(),
+            marker: Some(new.marker.clone()),
+            contact: alert.contact.as_ref(),
+            link: alert.link_url.as_deref().and_then(https_url),
             reference: self.0.reference_for(&alert.key),
         };
         self.0.create_halo_ticket(&ticket, new.newest_known)
     }
     fn marker_texts(&self, ticket: &HaloTicket) -> Result<Vec<String>, ConnectorError> {
         let actions = self.0.actions(ticket.id)?;
+        // Details and notes are HTML: markers are read from their text.
         Ok(ticket
             .details
             .iter()
             .cloned()
             .chain(actions.into_iter().map(|a| a.note))
+            .map(|html| html_to_text(&html))
             .collect())
     }
     fn assigned_person(&self, ticket: &HaloTicket) -> Result<Option<String>, ConnectorError> {

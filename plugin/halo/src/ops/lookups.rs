@@ -19,6 +19,10 @@ pub struct RequiredField {
     pub default_value: Option<String>,
 }
 
+/// The `lookupid` of Halo's ticket-source lookup table (the values of a ticket's `source`).
+/// Assumed from Halo's lookup numbering, not confirmed against a live instance (see the README).
+pub const TICKET_SOURCE_LOOKUP: i64 = 41;
+
 impl HaloSession {
     pub fn list_statuses(&self) -> Result<Vec<Status>, ConnectorError> {
         self.lookups.statuses.get_or_load(|| {
@@ -170,6 +174,24 @@ impl HaloSession {
             .find(|t| t.id == id.trim())
             .map(|t| t.name)
             .ok_or_else(|| ConnectorError::NotFound(format!("team {id} does not exist in Halo")))
+    }
+
+    /// Halo's ticket sources, `(id, name)`: `GET /Lookup?lookupid=TICKET_SOURCE_LOOKUP` (a plain
+    /// array of `{id, name}`).
+    pub(crate) fn ticket_sources(&self) -> Result<Vec<(i64, String)>, ConnectorError> {
+        let items = fetch_all(
+            &self.api,
+            "Lookup",
+            "lookup",
+            &[("lookupid", TICKET_SOURCE_LOOKUP.to_string())],
+        )?;
+        Ok(items
+            .iter()
+            .filter_map(|v| {
+                let o = Obj(v);
+                Some((o.id("id")?, o.text("name")?))
+            })
+            .collect())
     }
 
     /// The outcome id for the connector's notes: the configured name, else the first of

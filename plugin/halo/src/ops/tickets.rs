@@ -10,19 +10,25 @@ use serde_json::{json, Map, Value};
 use psa_connector_sdk::audit::object;
 use psa_connector_sdk::client::create_idempotently;
 use psa_connector_sdk::lifecycle::stored_alert_key;
+use psa_connector_sdk::text::{clean, contact_line, cut_keeping_last_line, one_line, text_to_html};
 
 use crate::errors::invalid_response;
 use crate::model::{saved_object, HaloTicket, Obj};
 use crate::ops::{fetch_list, parse_id};
 use crate::session::HaloSession;
 use crate::types::{
-    ConnectorError, MappingProfile, Note, NoteAdded, Severity, Ticket, TicketChange, TicketPage,
-    TicketQuery, TicketRequest, TicketScope, TicketUpdate,
+    ConnectorError, Contact, MappingProfile, Note, NoteAdded, Severity, Ticket, TicketChange,
+    TicketPage, TicketQuery, TicketRequest, TicketScope, TicketUpdate,
 };
 use psa_connector_sdk::time::{normalise, now_unix};
 
 /// Keys longer than this are stored hashed, to stay within Halo's field length.
 const MAX_STORED_KEY: usize = 80;
+/// Longest summary written (Halo's `summary` column), in characters.
+pub const SUMMARY_MAX: usize = 250;
+/// Longest ticket details or action note written, in characters of plain text (before HTML
+/// escaping; Halo's `details`/`note` columns take far more, this keeps tickets readable).
+pub const TEXT_MAX: usize = 30_000;
 /// Re-sends of a create whose answer was lost and whose reference was not found in Halo.
 const CREATE_ATTEMPTS: u32 = 3;
 
@@ -38,8 +44,13 @@ pub struct NewTicket<'a> {
     pub tenant_id: &'a str,
     pub severity: Severity,
     pub summary: &'a str,
-    pub details: String,
-    pub contact_name: Option<String>,
+    /// The description as plain text; its last line (the marker) is never cut.
+    pub body: String,
+    /// The alert's occurrence marker, the description's last line, if any.
+    pub marker: Option<String>,
+    pub contact: Option<&'a Contact>,
+    /// The alert's link (an `https` URL, already checked), shown as the description's one link.
+    pub link: Option<String>,
     pub reference: String,
 }
 
@@ -71,8 +82,10 @@ impl HaloSession {
                 tenant_id: &request.tenant_id,
                 severity: request.severity,
                 summary: &request.summary,
-                details: request.details.clone(),
-                contact_name: contact_name(request.contact.as_ref()),
+                body: clean(&request.details),
+                marker: None,
+                contact: request.contact.as_ref(),
+                link: None,
                 reference,
             },
             0,
@@ -94,7 +107,7 @@ impl HaloSession {
         new: &NewTicket,
         known_max_id: i64,
     ) -> Result<HaloTicket, ConnectorError> {
-        let summary = new.summary.trim();
+        let summary = one_line(new.summary, SUMMARY_MAX);
         if summary.is_empty() {
             return Err(ConnectorError::InvalidInput(
                 "the ticket summary is empty".into(),
@@ -106,8 +119,7 @@ impl HaloSession {
         if let Some(site) = placement.site_id {
             payload.insert("site_id".into(), json!(site));
         }
-        payload.insert("summary".into(), json!(truncate(summary, 250)));
-        payload.insert("details".into(), json!(new.details));
+        payload.insert("summary".into(), json!(summary));
         if let Some(id) = &new.profile.ticket_type_id {
             payload.insert("tickettype_id".into(), json!(parse_id("ticket type", id)?));
         }
@@ -120,18 +132,54 @@ impl HaloSession {
         if let Some(team) = &new.profile.team_id {
             payload.insert("team".into(), json!(self.team_name(team)?));
         }
+        if let Some(source) = &new.profile.source_id {
+            payload.insert("source".into(), json!(parse_id("ticket source", source)?));
+        }
         if let Some(category) = new
             .profile
             .category
             .as_deref()
             .filter(|c| !c.trim().is_empty())
         {
-            payload.insert("category_1".into(), json!(category));
+            payload.insert("category_1".into(), json!(one_line(category, 100)));
         }
-        if let Some(name) = &new.contact_name {
-            payload.insert("user_name".into(), json!(name));
-            payload.insert("reportedby".into(), json!(name));
+        // The contact: Halo's own user with that email in the client, else the client's
+        // default user with the contact written in the details.
+        let mut unlinked = None;
+        if let Some(contact) = new.contact {
+            let user = match contact.email.as_deref().map(str::trim) {
+                Some(email) if !email.is_empty() => {
+                    self.user_by_email(placement.client_id, email)?
+                }
+                _ => None,
+            };
+            match user {
+                Some((user_id, site_id)) => {
+                    payload.insert("user_id".into(), json!(user_id));
+                    if let Some(site) = site_id {
+                        payload.insert("site_id".into(), json!(site));
+                    }
+                }
+                None => unlinked = contact_line(contact),
+            }
+            if let Some(name) = contact.name.as_deref().map(|n| one_line(n, 100)) {
+                if !name.is_empty() {
+                    payload.insert("reportedby".into(), json!(name));
+                }
+            }
         }
+        let mut text = new.body.clone();
+        if let Some(line) = &unlinked {
+            text.push_str(&format!("\n\n{line}"));
+        }
+        if let Some(marker) = &new.marker {
+            text.push_str(&format!("\n\n{marker}"));
+        }
+        let text = cut_keeping_last_line(&text, TEXT_MAX);
+        payload.insert(
+            "details_html".into(),
+            json!(text_to_html(&text, new.link.as_deref())),
+        );
         payload.insert("supplier_reference".into(), json!(new.reference));
         let body = Value::Array(vec![Value::Object(payload)]);
 
@@ -142,6 +190,43 @@ impl HaloSession {
             |json| ticket_from_save(&json),
             || self.newest_by_reference(&new.reference, known_max_id),
         )
+    }
+
+    /// Halo's user with this email in this client (`GET /Users?client_id=&search=`, exact email
+    /// match ignoring case): `(user id, site id)`. Cached per session, misses too.
+    pub(crate) fn user_by_email(
+        &self,
+        client_id: i64,
+        email: &str,
+    ) -> Result<Option<(i64, Option<i64>)>, ConnectorError> {
+        let email = email.trim().to_lowercase();
+        let cache_key = (client_id, email.clone());
+        if let Some(known) = self.lookups.users.borrow().get(&cache_key) {
+            return Ok(*known);
+        }
+        let (items, _) = fetch_list(
+            &self.api,
+            "Users",
+            "users",
+            &[
+                ("client_id", client_id.to_string()),
+                ("search", email.clone()),
+            ],
+            Some(1),
+            Some(50),
+        )?;
+        // Halo's search matches names, emails and logins by substring: keep the exact email.
+        let found = items
+            .iter()
+            .filter(|u| u["client_id"].as_i64() == Some(client_id))
+            .find(|u| {
+                u["emailaddress"]
+                    .as_str()
+                    .is_some_and(|e| e.trim().eq_ignore_ascii_case(&email))
+            })
+            .and_then(|u| Some((u["id"].as_i64()?, u["site_id"].as_i64())));
+        self.lookups.users.borrow_mut().insert(cache_key, found);
+        Ok(found)
     }
 
     /// The profile's organization (and site) for a host tenant.
@@ -291,7 +376,7 @@ impl HaloSession {
                     "the new summary is empty".into(),
                 ));
             }
-            payload.insert("summary".into(), json!(truncate(summary, 250)));
+            payload.insert("summary".into(), json!(one_line(summary, SUMMARY_MAX)));
         }
         if let Some(team) = &update.team_id {
             payload.insert("team".into(), json!(self.team_name(team)?));
@@ -403,10 +488,11 @@ impl HaloSession {
             return Err(ConnectorError::InvalidInput("the note is empty".into()));
         }
         let outcome = self.note_outcome()?;
+        let text = cut_keeping_last_line(&clean(text), TEXT_MAX);
         let mut action = json!({
             "ticket_id": ticket_id,
             "outcome_id": outcome,
-            "note": text,
+            "note_html": text_to_html(&text, None),
             "hiddenfromuser": private,
             "sendemail": false,
         });
@@ -474,24 +560,6 @@ fn ticket_from_save(json: &Value) -> Result<HaloTicket, ConnectorError> {
         .map_err(|m| invalid_response("POST /api/Tickets", m))
 }
 
-fn contact_name(contact: Option<&crate::types::Contact>) -> Option<String> {
-    let contact = contact?;
-    contact
-        .name
-        .clone()
-        .or_else(|| contact.email.clone())
-        .map(|n| n.trim().to_string())
-        .filter(|n| !n.is_empty())
-}
-
-fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        format!("{}…", text.chars().take(max - 1).collect::<String>())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::cell::Cell;
@@ -519,6 +587,8 @@ mod tests {
             reopen_window_hours: 0,
             reopen_status_id: None,
             close_status_id: None,
+            rules: vec![],
+            source_id: None,
         }
     }
 

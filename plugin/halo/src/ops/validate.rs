@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use psa_connector_sdk::placement::check_rules;
+
 use crate::model::Obj;
 use crate::ops::fetch_list;
 use crate::ops::organizations::organization_from_json;
@@ -51,6 +53,20 @@ impl HaloSession {
         self.check_ticket_type_and_priorities(profile, &mut findings)?;
         self.check_statuses(profile, &mut findings)?;
         self.check_team(profile, &mut findings)?;
+        self.check_source(profile, &mut findings)?;
+        findings.0.extend(check_rules(profile, |placed, rule| {
+            let mut found = Findings(Vec::new());
+            if rule.ticket_type_id.is_some() || rule.priority_id.is_some() {
+                self.check_ticket_type_and_priorities(placed, &mut found)?;
+            }
+            if let Some(status) = &rule.status_id {
+                self.check_status(&self.list_statuses()?, "status", status, &mut found);
+            }
+            if rule.team_id.is_some() {
+                self.check_team(placed, &mut found)?;
+            }
+            Ok::<_, ConnectorError>(found.0)
+        })?);
         if profile.strategy != SyncStrategy::CreateOnly {
             if let Err(error) = self.note_outcome() {
                 findings.error("note-outcome-missing", "outcomes".into(), crate::ops::connection::short(&error),
@@ -303,13 +319,7 @@ impl HaloSession {
             ("re-open status", &profile.reopen_status_id),
         ] {
             let Some(id) = id else { continue };
-            match statuses.iter().find(|s| s.id == id.trim()) {
-                None => findings.error("status-not-found", format!("{what} {id}"), format!("Halo has no status {id}"), "Pick the status again"),
-                Some(s) if s.closed => findings.error("status-is-closed", format!("{what} {id}"),
-                    format!("the {what} '{}' is a closed status: tickets would be created or re-opened closed", s.name),
-                    "Pick an open status such as New"),
-                Some(_) => {}
-            }
+            self.check_status(&statuses, what, id, findings);
         }
         match &profile.close_status_id {
             Some(id) => match statuses.iter().find(|s| s.id == id.trim()) {
@@ -323,6 +333,50 @@ impl HaloSession {
                 findings.error("no-closed-status", "statuses".into(), "Halo has no status named Closed to close tickets with".into(), "Set a close status in the profile");
             }
             None => {}
+        }
+        Ok(())
+    }
+
+    /// An open status a ticket is created or re-opened in.
+    fn check_status(
+        &self,
+        statuses: &[crate::types::Status],
+        what: &str,
+        id: &str,
+        findings: &mut Findings,
+    ) {
+        match statuses.iter().find(|s| s.id == id.trim()) {
+            None => findings.error("status-not-found", format!("{what} {id}"), format!("Halo has no status {id}"), "Pick the status again"),
+            Some(s) if s.closed => findings.error("status-is-closed", format!("{what} {id}"),
+                format!("the {what} '{}' is a closed status: tickets would be created or re-opened closed", s.name),
+                "Pick an open status such as New"),
+            Some(_) => {}
+        }
+    }
+
+    /// The profile's request source is one of Halo's ticket sources.
+    fn check_source(
+        &self,
+        profile: &MappingProfile,
+        findings: &mut Findings,
+    ) -> Result<(), ConnectorError> {
+        let Some(id) = &profile.source_id else {
+            findings.add(FindingSeverity::Info, "no-source", "ticket source".into(),
+                "no ticket source is chosen: Halo records its default source, and reports cannot tell integration tickets apart".into(),
+                "Choose a ticket source for this integration (list-lookups: ticket sources)");
+            return Ok(());
+        };
+        if !self
+            .ticket_sources()?
+            .iter()
+            .any(|(sid, _)| sid.to_string() == id.trim())
+        {
+            findings.error(
+                "source-not-found",
+                format!("ticket source {id}"),
+                format!("Halo has no ticket source {id}"),
+                "Pick one of Halo's ticket sources (Configuration > Tickets > Ticket Sources)",
+            );
         }
         Ok(())
     }
