@@ -24,6 +24,9 @@ pub fn info() -> ConnectorInfo {
     }
 }
 
+/// A Halo user found for a contact: `(user id, site id)`.
+pub type HaloUser = (i64, Option<i64>);
+
 /// Lookups cached per session.
 #[derive(Default)]
 pub struct Lookups {
@@ -39,7 +42,7 @@ pub struct Lookups {
     pub touched: RefCell<BTreeMap<i64, TouchedMemo>>,
     /// Halo users by (client, lower-case email): `(user id, site id)`, or `None` when the
     /// client has no user with that email. One look-up per contact per session.
-    pub users: RefCell<BTreeMap<(i64, String), Option<(i64, Option<i64>)>>>,
+    pub users: RefCell<BTreeMap<(i64, String), Option<HaloUser>>>,
 }
 
 /// One connection to one Halo instance.

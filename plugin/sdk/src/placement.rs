@@ -24,7 +24,7 @@ pub enum Placed {
     /// default placement).
     Ticket {
         /// The profile with the rule's targets in place of the default's.
-        profile: MappingProfile,
+        profile: Box<MappingProfile>,
         /// The rule that matched, if any.
         rule: Option<String>,
     },
@@ -105,13 +105,13 @@ pub fn place(profile: &MappingProfile, alert: &Alert) -> Placed {
                 return Placed::Skip(rule.name.clone());
             }
             return Placed::Ticket {
-                profile: apply_rule(profile, rule),
+                profile: Box::new(apply_rule(profile, rule)),
                 rule: Some(rule.name.clone()),
             };
         }
     }
     Placed::Ticket {
-        profile: profile.clone(),
+        profile: Box::new(profile.clone()),
         rule: None,
     }
 }

@@ -96,10 +96,9 @@ pub fn html_to_text(html: &str) -> String {
             break;
         };
         let tag = rest[start + 1..start + end].to_ascii_lowercase();
-        if tag.starts_with("br") || tag == "/li" || tag == "/ul" || tag == "/p" {
-            if !out.ends_with('\n') {
-                out.push('\n');
-            }
+        let breaks = tag.starts_with("br") || tag == "/li" || tag == "/ul" || tag == "/p";
+        if breaks && !out.ends_with('\n') {
+            out.push('\n');
         }
         rest = &rest[start + end + 1..];
     }
