@@ -39,7 +39,7 @@ async fn still_waiting<F: std::future::Future>(future: F, wait: Duration) -> boo
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lease_has_one_holder_across_hosts_and_other_keys_do_not_wait() {
-    let redis = RedisServer::start();
+    let redis = RedisServer::start().unwrap();
     let (a, b) = (Arc::new(coordinator(&redis)), Arc::new(coordinator(&redis)));
     let held = a.lock("alert-1", LEASE).await.unwrap();
     // Another key is free at once; the same key waits for the holder.
@@ -62,7 +62,7 @@ async fn a_lease_has_one_holder_across_hosts_and_other_keys_do_not_wait() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dead_holder_s_lease_expires_and_fencing_stops_it_afterwards() {
-    let redis = RedisServer::start();
+    let redis = RedisServer::start().unwrap();
     let (dead, alive) = (coordinator(&redis), coordinator(&redis));
     // The holder takes a short lease and never renews it (it "died").
     let stale = dead
@@ -96,7 +96,7 @@ async fn a_dead_holder_s_lease_expires_and_fencing_stops_it_afterwards() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hosts_share_one_budget_per_instance() {
-    let redis = RedisServer::start();
+    let redis = RedisServer::start().unwrap();
     let (a, b) = (Arc::new(coordinator(&redis)), Arc::new(coordinator(&redis)));
     let budget = RateBudgetConfig {
         max_requests: 3,
@@ -124,7 +124,7 @@ async fn hosts_share_one_budget_per_instance() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_in_flight_keeps_its_slot_until_it_finishes() {
-    let redis = RedisServer::start();
+    let redis = RedisServer::start().unwrap();
     let c = Arc::new(coordinator(&redis));
     let budget = RateBudgetConfig {
         max_requests: 1,
@@ -150,7 +150,7 @@ async fn a_request_in_flight_keeps_its_slot_until_it_finishes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restarted_redis_keeps_the_window_and_the_leases() {
-    let mut redis = RedisServer::start();
+    let mut redis = RedisServer::start().unwrap();
     let c = coordinator(&redis);
     let budget = RateBudgetConfig {
         max_requests: 5,
@@ -165,7 +165,7 @@ async fn a_restarted_redis_keeps_the_window_and_the_leases() {
         c.finish_request_slot(instance, slot).await.unwrap();
     }
     let lease = c.lock("alert", LEASE).await.unwrap();
-    redis.restart();
+    redis.restart().unwrap();
     // The same coordinator reconnects by itself; its scripts are loaded again.
     let state = c.budget_state(instance, budget).await.unwrap().unwrap();
     assert_eq!(state.used, 2, "{state:?}");
@@ -178,7 +178,7 @@ async fn a_restarted_redis_keeps_the_window_and_the_leases() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_down_is_a_typed_error_after_the_wait_and_recovers_when_it_is_back() {
-    let mut redis = RedisServer::start();
+    let mut redis = RedisServer::start().unwrap();
     let c = coordinator_waiting(&redis, Duration::from_millis(500));
     let lease = c.lock("alert", LEASE).await.unwrap();
     redis.kill();
@@ -207,7 +207,7 @@ async fn redis_down_is_a_typed_error_after_the_wait_and_recovers_when_it_is_back
         matches!(err, CoordinationError::Unavailable { .. }),
         "{err:?}"
     );
-    redis.restart();
+    redis.restart().unwrap();
     assert!(
         c.renew(&lease, LEASE).await.unwrap(),
         "the append-only file kept it"
@@ -217,7 +217,7 @@ async fn redis_down_is_a_typed_error_after_the_wait_and_recovers_when_it_is_back
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redis_password_never_shows_in_errors() {
-    let redis = RedisServer::start();
+    let redis = RedisServer::start().unwrap();
     let url = redis.url().replace("redis://", "redis://:hunter2@");
     let c = RedisCoordinator::connect(&RedisCoordination {
         unavailable_wait: Duration::from_millis(200),
@@ -248,7 +248,7 @@ fn redis_host(psa: Psa, redis: &RedisServer, alert_lease: Duration) -> psa_host:
 /// Two hosts (two coordinators, as two processes would have) fire one alert through a
 /// barrier, eight sessions each: one ticket, every other call notes it.
 async fn two_hosts_racing_on_one_alert_make_one_ticket(psa: Psa) {
-    let redis = RedisServer::start();
+    let redis = RedisServer::start().unwrap();
     let mock = PsaMock::start(psa, None).await.unwrap();
     let hosts = [
         redis_host(psa, &redis, LEASE),
@@ -290,7 +290,7 @@ for_each_psa!(two_hosts_racing_on_one_alert_make_one_ticket);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_whose_lease_was_taken_over_sends_nothing_more() {
     let psa = Psa::Halo;
-    let redis = RedisServer::start();
+    let redis = RedisServer::start().unwrap();
     let mock = PsaMock::start(psa, None).await.unwrap();
     let connector = redis_host(psa, &redis, Duration::from_secs(3));
     let mut session = connector
