@@ -3,7 +3,8 @@
 //!
 //! - `commands/`: one module per subcommand (arguments and output).
 //! - [`soak`] and [`bench`]: the soak and the benchmark themselves, also used by the
-//!   end-to-end tests.
+//!   end-to-end tests; [`fleet`]: the soak over several host processes sharing a Redis
+//!   ([`redis_server`] starts a private one).
 //! - With the `bundled-connector` feature (default), `build.rs` builds the HaloPSA connector in
 //!   `plugin/halo` ([`bundled_halo_connector`]) and the ConnectWise PSA connector in
 //!   `plugin/connectwise` ([`bundled_connectwise_connector`]) for `wasm32-wasip2` (installing
@@ -17,7 +18,9 @@
 
 pub mod bench;
 mod commands;
+pub mod fleet;
 pub mod psa;
+pub mod redis_server;
 pub mod soak;
 
 pub use commands::demo;
@@ -31,7 +34,8 @@ use psa_host::types::ConnectorError;
 use psa_host::{ConnectorHost, HostConfig, HostError, LoadedConnector};
 
 use commands::{
-    bench as bench_cmd, call, demo as demo_cmd, mock_connectwise, mock_halo, soak as soak_cmd,
+    bench as bench_cmd, call, demo as demo_cmd, fleet_worker, mock_connectwise, mock_halo,
+    soak as soak_cmd,
 };
 
 /// Path of the HaloPSA connector component built from `plugin/halo` during this crate's build
@@ -81,6 +85,9 @@ pub enum Command {
     Soak(soak_cmd::SoakArgs),
     /// What a component costs: compile, session open, call latency, throughput.
     Bench(bench_cmd::BenchArgs),
+    /// One host process of `soak --processes N` (started by the soak, not by hand).
+    #[command(name = "fleet-worker", hide = true)]
+    FleetWorker(fleet_worker::FleetWorkerArgs),
 }
 
 /// Runs the CLI with the process arguments and returns the exit code.
@@ -89,7 +96,10 @@ pub fn main() -> ExitCode {
     // `call --json` keeps stderr for the error document; the soak's injected faults would
     // otherwise log a warning each.
     let quiet = matches!(&cli.command, Command::Call(c) if c.json)
-        || matches!(&cli.command, Command::Soak(_) | Command::Bench(_));
+        || matches!(
+            &cli.command,
+            Command::Soak(_) | Command::Bench(_) | Command::FleetWorker(_)
+        );
     init_tracing(cli.verbose, quiet);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -110,6 +120,7 @@ pub fn main() -> ExitCode {
             Command::Call(args) => call::run(args, verbose).await,
             Command::Soak(args) => soak_cmd::run(args).await,
             Command::Bench(args) => bench_cmd::run(args).await,
+            Command::FleetWorker(args) => fleet_worker::run(args).await,
         }
     })
 }

@@ -7,7 +7,7 @@ use psa_host::types::Severity;
 use psa_host::HostError;
 use psa_mock::connectwise::{seed_ids as cw_ids, ConnectWiseConfig, MockConnectWise};
 use psa_mock::halo::{seed_ids as halo_ids, MockConfig, MockHalo};
-use psa_mock::MockServer;
+use psa_mock::{MockServer, RateLimit};
 
 use crate::component_path;
 
@@ -26,6 +26,14 @@ impl Psa {
         match self {
             Psa::Halo => "HaloPSA",
             Psa::Connectwise => "ConnectWise PSA",
+        }
+    }
+
+    /// The value of `--psa` that names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Psa::Halo => "halo",
+            Psa::Connectwise => "connectwise",
         }
     }
 
@@ -82,12 +90,22 @@ impl PsaMock {
     /// Starts the mock of `psa` on a free loopback port, with its default seed data or the
     /// given seed.
     pub async fn start(psa: Psa, seed: Option<u64>) -> anyhow::Result<PsaMock> {
+        Self::start_limited(psa, seed, None).await
+    }
+
+    /// Like [`Self::start`], the mock enforcing a rolling-window rate limit (429 beyond it).
+    pub async fn start_limited(
+        psa: Psa,
+        seed: Option<u64>,
+        rate_limit: Option<RateLimit>,
+    ) -> anyhow::Result<PsaMock> {
         Ok(match psa {
             Psa::Halo => {
                 let defaults = MockConfig::default();
                 PsaMock::Halo(
                     MockHalo::start(MockConfig {
                         seed: seed.unwrap_or(defaults.seed),
+                        rate_limit,
                         ..defaults
                     })
                     .await?,
@@ -98,6 +116,7 @@ impl PsaMock {
                 PsaMock::ConnectWise(
                     MockConnectWise::start(ConnectWiseConfig {
                         seed: seed.unwrap_or(defaults.seed),
+                        rate_limit,
                         ..defaults
                     })
                     .await?,

@@ -29,7 +29,7 @@ use crate::psa::PsaMock;
 /// Every ticket carrying a soak alert key, read from the mock's own state: where the alert key
 /// lives (Halo's `supplier_reference`, ConnectWise's `externalXRef`) and the texts the connector
 /// writes occurrence markers in (Halo's details and actions, ConnectWise's notes).
-fn alert_tickets(mock: &PsaMock) -> Vec<SoakTicket> {
+pub(crate) fn alert_tickets(mock: &PsaMock) -> Vec<SoakTicket> {
     // Only the soak's own keys: a mock may seed tickets with alert keys of its own.
     let key_of = |reference: &serde_json::Value| {
         let key = reference.as_str()?.strip_prefix("psa-connector#")?;
@@ -214,7 +214,7 @@ impl SoakReport {
 
 /// The faults thrown at random, each with an equal share of the fault rate. Large bodies and
 /// long stalls are left to the fault matrix: here they would only slow the soak down.
-fn fault_mix() -> Vec<Fault> {
+pub(crate) fn fault_mix() -> Vec<Fault> {
     vec![
         Fault::Status(401),
         Fault::Status(500),
@@ -245,7 +245,7 @@ fn key(n: usize) -> String {
 /// Soak tenants, spread over five well-known organizations of the mock.
 const TENANTS: usize = 5;
 
-fn profile(psa: Psa) -> MappingProfile {
+pub(crate) fn profile(psa: Psa) -> MappingProfile {
     MappingProfile {
         tenants: psa
             .sample_organizations()
@@ -270,7 +270,7 @@ fn profile(psa: Psa) -> MappingProfile {
     }
 }
 
-fn alert(n: usize, occurrence: u32) -> SyncRequest {
+pub(crate) fn alert(n: usize, occurrence: u32) -> SyncRequest {
     SyncRequest {
         alert: Alert {
             key: key(n),
@@ -287,15 +287,16 @@ fn alert(n: usize, occurrence: u32) -> SyncRequest {
 
 /// What the workers record.
 #[derive(Debug, Default)]
-struct Tally {
-    links: HashMap<usize, String>,
+pub(crate) struct Tally {
+    /// Per alert, the ticket the platform linked.
+    pub(crate) links: HashMap<usize, String>,
     /// Per alert, the occurrences that synced (the platform got a ticket back).
-    synced: HashMap<usize, Vec<u32>>,
-    second_failed: usize,
-    failed: Vec<usize>,
-    sync_calls: usize,
-    sessions_replaced: usize,
-    errors: BTreeMap<String, usize>,
+    pub(crate) synced: HashMap<usize, Vec<u32>>,
+    pub(crate) second_failed: usize,
+    pub(crate) failed: Vec<usize>,
+    pub(crate) sync_calls: usize,
+    pub(crate) sessions_replaced: usize,
+    pub(crate) errors: BTreeMap<String, usize>,
 }
 
 /// Runs the soak and checks the mock's state.
@@ -437,7 +438,7 @@ async fn worker(
 
 /// A ticket in Halo carrying a soak alert key, with the texts the connector writes markers in.
 #[derive(Debug, Clone)]
-struct SoakTicket {
+pub(crate) struct SoakTicket {
     id: String,
     key: String,
     /// The ticket's details, then each action's note.
@@ -466,7 +467,7 @@ fn recorded_occurrences(texts: &[String]) -> Vec<String> {
 }
 
 /// Checks what the platform recorded against the tickets in the PSA.
-fn evaluate(
+pub(crate) fn evaluate(
     alerts: usize,
     allowed_failures: usize,
     tally: Tally,

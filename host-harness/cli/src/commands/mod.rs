@@ -4,6 +4,7 @@ pub(crate) mod bench;
 pub(crate) mod call;
 pub mod demo;
 mod demo_lifecycle;
+pub(crate) mod fleet_worker;
 pub(crate) mod mock_connectwise;
 pub(crate) mod mock_halo;
 mod settings;
