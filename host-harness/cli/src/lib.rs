@@ -31,7 +31,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use psa_host::types::ConnectorError;
-use psa_host::{ConnectorHost, HostConfig, HostError, LoadedConnector};
+use psa_host::{
+    ConnectorHost, Coordination, HostConfig, HostError, LoadedConnector, RedisCoordination,
+};
 
 use commands::{
     bench as bench_cmd, call, demo as demo_cmd, fleet_worker, mock_connectwise, mock_halo,
@@ -164,6 +166,16 @@ fn component_path(given: Option<PathBuf>) -> Result<PathBuf, HostError> {
             std::io::ErrorKind::InvalidInput,
             "--component is required (built without the bundled connector)",
         )))
+    }
+}
+
+/// The default host configuration, coordinating through the Redis at `redis` if given.
+fn host_config(redis: Option<String>) -> HostConfig {
+    HostConfig {
+        coordination: redis.map_or(Coordination::InProcess, |url| {
+            Coordination::Redis(RedisCoordination::new(url))
+        }),
+        ..HostConfig::default()
     }
 }
 

@@ -313,3 +313,73 @@ async fn demo_runs_on_connectwise() {
         );
     }
 }
+
+/// `call --redis URL`: two processes sync one alert at the same time through one Redis — one
+/// ticket; the budget and the alert's lease lived in Redis.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_with_redis_coordinates_two_processes_on_one_alert() {
+    let redis = psa_harness::redis_server::RedisServer::start().expect("redis-server starts");
+    let mock = MockHalo::start(MockConfig::default()).await.unwrap();
+    let settings = settings_file(
+        &mock,
+        "settings-redis.json",
+        &MockConfig::default().client_secret,
+    );
+    let sync = |redis: String| {
+        let mut args = call(
+            &settings,
+            &[
+                "sync-alert",
+                "--profile",
+                &example("profile.json"),
+                "--request",
+                &example("sync-request.json"),
+            ],
+        );
+        args.splice(1..1, ["--redis".to_string(), redis]);
+        harness(args, false)
+    };
+    let (first, second) = tokio::join!(sync(redis.url()), sync(redis.url()));
+    let mut decisions = Vec::new();
+    for output in [&first, &second] {
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let result: Value = serde_json::from_slice(&output.stdout).unwrap();
+        decisions.push(result["decision"].as_str().unwrap().to_string());
+    }
+    decisions.sort();
+    assert_eq!(decisions[0], "created", "{decisions:?}");
+    assert!(
+        ["noted", "unchanged"].contains(&decisions[1].as_str()),
+        "{decisions:?}"
+    );
+    let with_key = mock
+        .tickets()
+        .iter()
+        .filter(|t| {
+            t["supplier_reference"]
+                .as_str()
+                .is_some_and(|r| r.ends_with("#defender/laptop-7/trojan"))
+        })
+        .count();
+    assert_eq!(with_key, 1);
+    // The budget was taken in Redis, not in each process.
+    let mut connection = redis::Client::open(redis.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let budgets: Vec<String> = redis::cmd("KEYS")
+        .arg("psa:budget:*")
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    let port = mock.addr().port().to_string();
+    assert!(
+        budgets.len() == 1 && budgets[0].ends_with(&port),
+        "{budgets:?}"
+    );
+}

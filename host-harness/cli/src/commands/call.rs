@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::settings::{read_json, read_settings};
 use crate::{component_path, load, EXIT_CONNECTOR_ERROR, EXIT_HOST_ERROR};
-use psa_host::{ConnectorSession, HostConfig, HostError};
+use psa_host::{ConnectorSession, HostError};
 
 /// Arguments of `call`.
 #[derive(Debug, Args)]
@@ -24,6 +24,11 @@ pub struct CallArgs {
     /// Print exactly one JSON document: the result on stdout, or the error on stderr.
     #[arg(long)]
     pub json: bool,
+    /// Coordinate with other hosts through this Redis (`redis://host:port/`): the PSA
+    /// instance's rate budget and the alert locks of `sync-alert` / `resolve-alert` are then
+    /// shared with every host using it. Default: this process only.
+    #[arg(long, value_name = "URL")]
+    pub redis: Option<String>,
     /// The operation.
     #[command(subcommand)]
     pub op: Op,
@@ -275,7 +280,7 @@ pub(crate) async fn run(args: CallArgs, verbose: bool) -> ExitCode {
 async fn execute(args: CallArgs, verbose: bool) -> Result<Outcome, String> {
     let (op, call_args) = args.op.to_call()?;
     let path = component_path(args.component).map_err(|e| e.to_string())?;
-    let (host, connector) = load(HostConfig::default(), path)
+    let (host, connector) = load(crate::host_config(args.redis), path)
         .await
         .map_err(|e| e.to_string())?;
     if op == "info" {
