@@ -34,7 +34,8 @@ pub struct HostConfig {
     /// `::1`, `localhost`); every other host must be reached over `https`.
     pub allow_plain_http_to_loopback_only: bool,
     /// Client-side rate budget per PSA instance (`scheme://host:port`), shared by all sessions
-    /// of this host. Requests beyond the budget wait for a slot. `None` disables it.
+    /// of this host and, with [`Coordination::Redis`], by every host using that Redis. Requests
+    /// beyond the budget wait for a slot. `None` disables it.
     /// Default: 300 requests per rolling 300 s (HaloPSA's documented limit).
     pub rate_budget: Option<RateBudgetConfig>,
     /// Where the rate budgets and the per-alert locks live: this process (the default) or a
