@@ -85,6 +85,8 @@ pub fn profile(strategy: SyncStrategy) -> MappingProfile {
         reopen_window_hours: 24,
         reopen_status_id: Some(ids::STATUS_IN_PROGRESS.to_string()),
         close_status_id: None,
+        rules: vec![],
+        source_id: None,
     }
 }
 
@@ -108,6 +110,9 @@ pub fn alert(key: &str, severity: Severity, occurrence: Option<&str>) -> SyncReq
             summary: format!("Alert {key}"),
             details: format!("Details of {key}"),
             contact: None,
+            category: None,
+            link_url: None,
+            evidence: vec![],
         },
         link: None,
     }

@@ -12,6 +12,7 @@ mod hostile;
 mod lifecycle;
 mod lookups;
 mod organizations;
+mod placement;
 mod races;
 mod redis_server;
 mod soak;

@@ -153,6 +153,7 @@ pub async fn run_demo(args: DemoArgs) -> Result<Demo, DemoError> {
     demo.get_ticket().await?;
     demo.list_own_tickets().await?;
     demo.alert_lifecycle().await?;
+    demo.placement_and_people().await?;
     Ok(demo)
 }
 
@@ -506,6 +507,8 @@ impl Demo {
             reopen_window_hours: 24,
             reopen_status_id: None,
             close_status_id: close_status.map(|s| s.id.clone()),
+            rules: vec![],
+            source_id: None,
         });
         Ok(())
     }
