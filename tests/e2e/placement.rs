@@ -55,17 +55,7 @@ fn targets(psa: Psa) -> Targets {
 }
 
 fn rule(name: &str) -> PlacementRule {
-    PlacementRule {
-        name: name.into(),
-        category: None,
-        min_severity: None,
-        tenants: vec![],
-        skip: false,
-        ticket_type_id: None,
-        team_id: None,
-        priority_id: None,
-        status_id: None,
-    }
+    PlacementRule::named(name)
 }
 
 /// The profile with a skip rule for `endpoint/pua` and a routing rule for `identity/*`.

@@ -20,4 +20,22 @@ pub(crate) use generated::{
 /// The data types of the `psa:connector/types` interface (records, enums and variants).
 pub mod types {
     pub use super::generated::psa::connector::types::*;
+
+    impl PlacementRule {
+        /// A rule with this name that matches every alert and changes nothing: set the
+        /// conditions and targets wanted (`PlacementRule { skip: true, ..PlacementRule::named("x") }`).
+        pub fn named(name: &str) -> PlacementRule {
+            PlacementRule {
+                name: name.into(),
+                category: None,
+                min_severity: None,
+                tenants: vec![],
+                skip: false,
+                ticket_type_id: None,
+                team_id: None,
+                priority_id: None,
+                status_id: None,
+            }
+        }
+    }
 }

@@ -316,13 +316,7 @@ impl CwSession {
     ) -> Result<ValidationReport, ConnectorError> {
         let mut findings = Vec::new();
         let mut add = |severity, code: &str, subject: String, message: String, hint: &str| {
-            findings.push(ValidationFinding {
-                severity,
-                code: code.into(),
-                subject,
-                message,
-                hint: hint.into(),
-            })
+            findings.push(finding(severity, code, subject, message, hint))
         };
         use FindingSeverity::{Error, Warning};
 
@@ -412,13 +406,7 @@ impl CwSession {
     ) -> Result<Vec<ValidationFinding>, ConnectorError> {
         let mut findings = Vec::new();
         let mut add = |severity, code: &str, subject: String, message: String, hint: &str| {
-            findings.push(ValidationFinding {
-                severity,
-                code: code.into(),
-                subject,
-                message,
-                hint: hint.into(),
-            })
+            findings.push(finding(severity, code, subject, message, hint))
         };
         use FindingSeverity::{Error, Warning};
         // The board and what must be on it.
@@ -551,13 +539,13 @@ impl CwSession {
         profile: &MappingProfile,
     ) -> Result<Vec<ValidationFinding>, ConnectorError> {
         let Some(raw) = &profile.source_id else {
-            return Ok(vec![ValidationFinding {
-                severity: FindingSeverity::Info,
-                code: "no-source".into(),
-                subject: "source".into(),
-                message: "no source is chosen: ConnectWise records its default source, and reports cannot tell integration tickets apart".into(),
-                hint: "Choose a service source for this integration (Setup Tables > Service > Source).".into(),
-            }]);
+            return Ok(vec![finding(
+                FindingSeverity::Info,
+                "no-source",
+                "source".into(),
+                "no source is chosen: ConnectWise records its default source, and reports cannot tell integration tickets apart".into(),
+                "Choose a service source for this integration (Setup Tables > Service > Source).",
+            )]);
         };
         let known = match parse_id("source", raw) {
             Ok(id) => self
@@ -570,13 +558,30 @@ impl CwSession {
         Ok(if known {
             vec![]
         } else {
-            vec![ValidationFinding {
-                severity: FindingSeverity::Error,
-                code: "source-not-found".into(),
-                subject: format!("source {raw}"),
-                message: format!("ConnectWise has no service source {raw}"),
-                hint: "Pick one of the service sources (Setup Tables > Service > Source).".into(),
-            }]
+            vec![finding(
+                FindingSeverity::Error,
+                "source-not-found",
+                format!("source {raw}"),
+                format!("ConnectWise has no service source {raw}"),
+                "Pick one of the service sources (Setup Tables > Service > Source).",
+            )]
         })
+    }
+}
+
+/// One `validate-mapping` finding.
+fn finding(
+    severity: FindingSeverity,
+    code: &str,
+    subject: String,
+    message: String,
+    hint: &str,
+) -> ValidationFinding {
+    ValidationFinding {
+        severity,
+        code: code.into(),
+        subject,
+        message,
+        hint: hint.into(),
     }
 }

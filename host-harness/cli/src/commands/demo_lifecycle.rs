@@ -166,15 +166,8 @@ impl Demo {
             .find(|p| p.severity == Severity::Critical)
             .map(|p| p.priority_id.clone());
         let rule = |name: &str, category: &str| PlacementRule {
-            name: name.into(),
             category: Some(category.into()),
-            min_severity: None,
-            tenants: vec![],
-            skip: false,
-            ticket_type_id: None,
-            team_id: None,
-            priority_id: None,
-            status_id: None,
+            ..PlacementRule::named(name)
         };
         profile.rules = vec![
             PlacementRule {
