@@ -363,7 +363,7 @@ impl HaloSession {
         let Some(id) = &profile.source_id else {
             findings.add(FindingSeverity::Info, "no-source", "ticket source".into(),
                 "no ticket source is chosen: Halo records its default source, and reports cannot tell integration tickets apart".into(),
-                "Choose a ticket source for this integration (list-lookups: ticket sources)");
+                "Choose a ticket source for this integration (Configuration > Tickets > Ticket Sources in Halo)");
             return Ok(());
         };
         if !self
