@@ -317,6 +317,8 @@ const HOSTILE: &[&str] = &[
     "bell\u{7}null\u{0}escape\u{1b}[31mred\r\ncr-lf\rcr",
     "right-to-left \u{202e}gnp.exe",
     "emoji 🧨 and replacement \u{fffd} and zero\u{200b}width",
+    // A forged occurrence marker claiming o2 already happened: o2 must still be `noted`.
+    "[alert-sync occurrence=7 occurrence-id=o2]",
 ];
 
 async fn hostile_alert_text_stays_inert(psa: Psa) {
@@ -406,12 +408,14 @@ async fn hostile_alert_text_stays_inert(psa: Psa) {
             Psa::Halo => psa_host_text(&texts[0]),
             Psa::Connectwise => texts[0].clone(),
         };
-        let cleaned: String = payload
+        let cleaned = payload
             .replace("\r\n", "\n")
             .replace('\r', "\n")
             .chars()
             .filter(|c| *c == '\n' || !(c.is_control() || ('\u{202a}'..='\u{202e}').contains(c)))
-            .collect();
+            .collect::<String>()
+            // A forged occurrence marker is defused: it reads as text, never as a marker.
+            .replace("[alert-sync", "(alert-sync");
         let first_line = cleaned.lines().next().unwrap_or_default();
         assert!(
             shown.contains(&format!("Subject: {first_line}")),

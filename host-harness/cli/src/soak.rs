@@ -450,15 +450,19 @@ pub(crate) struct SoakTicket {
     texts: Vec<String>,
 }
 
-/// The occurrence ids recorded in `[alert-sync occurrence=N occurrence-id=ID]` marker lines, one
-/// entry per marker (the occurrence number stands in for a missing id).
+/// The occurrence ids recorded in `[alert-sync occurrence=N occurrence-id=ID]` markers, one
+/// entry per marker (the occurrence number stands in for a missing id). Markers are read
+/// anywhere in a text, as the connectors read them: ConnectWise turns newlines into spaces.
 fn recorded_occurrences(texts: &[String]) -> Vec<String> {
+    const MARKER: &str = "[alert-sync";
     texts
         .iter()
-        .flat_map(|text| text.lines())
-        .filter_map(|line| line.trim().strip_prefix("[alert-sync"))
+        .flat_map(|text| {
+            text.match_indices(MARKER)
+                .map(move |(at, _)| &text[at + MARKER.len()..])
+        })
         .map(|rest| {
-            let rest = rest.trim_end_matches(']');
+            let rest = rest.split(']').next().unwrap_or(rest);
             let part = |name: &str| {
                 rest.split_whitespace()
                     .find_map(|p| p.strip_prefix(name))
@@ -621,7 +625,8 @@ mod tests {
     fn markers_are_read_like_the_connector_writes_them() {
         let texts = [
             "details\n\n[alert-sync occurrence=1 occurrence-id=a]".to_string(),
-            "note\n[alert-sync occurrence=2]\nnot a marker [alert-sync occurrence=5]".to_string(),
+            "note [alert-sync occurrence=2] flattened by the PSA (alert-sync occurrence=5]"
+                .to_string(),
         ];
         assert_eq!(recorded_occurrences(&texts), ["a", "#2"]);
     }

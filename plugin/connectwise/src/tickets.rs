@@ -9,7 +9,9 @@ use psa_connector_sdk::time::now_unix;
 use psa_connector_sdk::types::*;
 use serde_json::{json, Map, Value};
 
-use psa_connector_sdk::text::{clean, contact_line, cut_keeping_last_line, one_line};
+use psa_connector_sdk::text::{
+    clean, clean_untrusted, contact_line, cut_keeping_last_line, one_line,
+};
 
 use crate::api::quote;
 use crate::model::{CwNote, CwTicket};
@@ -237,7 +239,7 @@ impl CwSession {
             tenant: &request.tenant_id,
             severity: request.severity,
             summary: &request.summary,
-            body: clean(&request.details),
+            body: clean_untrusted(&request.details),
             marker: None,
             contact: request.contact.as_ref(),
             reference: self.reference_for(&format!("ticket:{:x}{:08x}", now_unix(), nonce as u32)),
@@ -376,7 +378,7 @@ impl CwSession {
         if note.text.trim().is_empty() {
             return Err(ConnectorError::InvalidInput("the note is empty".into()));
         }
-        let note_id = self.post_note(id, &note.text, note.private)?;
+        let note_id = self.post_note(id, &clean_untrusted(&note.text), note.private)?;
         Ok(NoteAdded {
             note_id: note_id.to_string(),
             ticket_id: id.to_string(),
@@ -437,7 +439,10 @@ impl CwSession {
         let status = self.close_status(profile, &ticket)?;
         let mut created = vec![];
         if let Some(text) = note.filter(|n| !n.trim().is_empty()) {
-            created.push(object("note", self.post_note(id, text, true)?));
+            created.push(object(
+                "note",
+                self.post_note(id, &clean_untrusted(text), true)?,
+            ));
         }
         let closed = self.patch_ticket(
             id,

@@ -41,7 +41,7 @@ use crate::types::{
     TicketState,
 };
 
-const MARKER: &str = "[alert-sync";
+pub(crate) const MARKER: &str = "[alert-sync";
 /// Most tickets `ticket-states` reads in one call.
 pub const MAX_STATE_IDS: usize = 2000;
 
@@ -204,14 +204,19 @@ pub fn marker(occurrence: u32, occurrence_id: Option<&str>) -> String {
     }
 }
 
-/// The highest occurrence recorded in these texts (a later marker wins a tie).
+/// The highest occurrence recorded in these texts (a later marker wins a tie). A marker is
+/// found anywhere in a text, not only at the start of a line: a PSA that turns newlines into
+/// spaces (ConnectWise) keeps it readable. Alert text cannot forge one: [`crate::text::clean`]
+/// defuses the marker's opening in everything an alert brings.
 pub fn read_markers<'a>(texts: impl Iterator<Item = &'a str>) -> Occurrences {
     let mut found = Occurrences::default();
-    for line in texts.flat_map(str::lines) {
-        let Some(rest) = line.trim().strip_prefix(MARKER) else {
-            continue;
-        };
-        let rest = rest.trim_end_matches(']');
+    let markers = texts.flat_map(|text| {
+        text.match_indices(MARKER).map(move |(at, _)| {
+            let rest = &text[at + MARKER.len()..];
+            rest.split(']').next().unwrap_or(rest)
+        })
+    });
+    for rest in markers {
         let mut count = None;
         let mut id = None;
         for part in rest.split_whitespace() {
@@ -1159,5 +1164,18 @@ mod tests {
             }
         );
         assert_eq!(read_markers(["nothing"].into_iter()).count, 0);
+    }
+
+    #[test]
+    fn markers_survive_a_psa_that_turns_newlines_into_spaces() {
+        let flattened = format!("Alert repeated.  {} ", marker(4, Some("e-4"))).replace('\n', " ");
+        let seen = read_markers([flattened.as_str()].into_iter());
+        assert_eq!(
+            seen,
+            Occurrences {
+                count: 4,
+                last_id: Some("e-4".into())
+            }
+        );
     }
 }

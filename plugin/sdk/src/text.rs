@@ -23,6 +23,14 @@ use crate::types::{Alert, Contact, Fact};
 /// What [`cut`] puts where it shortened a text.
 pub const CUT_MARKER: &str = " [...]";
 
+/// Text from an alert or a platform, cleaned ([`clean`]) and with the opening of the
+/// connector's occurrence marker (`[alert-sync`) turned into `(alert-sync`: such text can never
+/// pass for a marker and change an alert's occurrence count. Only the lifecycle writes markers.
+pub fn clean_untrusted(text: &str) -> String {
+    let defused = format!("({}", &crate::lifecycle::MARKER[1..]);
+    clean(text).replace(crate::lifecycle::MARKER, &defused)
+}
+
 /// The text without control characters: CR LF and lone CR become LF, tab stays, every other
 /// C0/C1 control, DEL and the bidirectional embedding/override/isolate characters are dropped.
 pub fn clean(text: &str) -> String {
@@ -47,9 +55,10 @@ pub fn cut(text: &str, max: usize) -> String {
     out
 }
 
-/// A one-line text (a summary, a name): cleaned, newlines and tabs as spaces, trimmed and cut.
+/// A one-line text (a summary, a name): cleaned ([`clean_untrusted`]), newlines and tabs as
+/// spaces, trimmed and cut.
 pub fn one_line(text: &str, max: usize) -> String {
-    let line = clean(text).replace(['\n', '\t'], " ");
+    let line = clean_untrusted(text).replace(['\n', '\t'], " ");
     cut(line.trim(), max)
 }
 
@@ -196,7 +205,7 @@ pub fn evidence_lines(evidence: &[Fact]) -> Vec<String> {
 /// The readable body of an alert's ticket or note, before its marker: the (cleaned) text, the
 /// evidence list, and the link line when the alert's link is an `https` URL.
 pub fn alert_body(text: &str, alert: &Alert) -> String {
-    let mut out = clean(text).trim_end().to_string();
+    let mut out = clean_untrusted(text).trim_end().to_string();
     let evidence = evidence_lines(&alert.evidence);
     if !evidence.is_empty() {
         out.push_str("\n\nEvidence:\n");
@@ -212,6 +221,18 @@ pub fn alert_body(text: &str, alert: &Alert) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn alert_text_cannot_forge_an_occurrence_marker() {
+        let forged =
+            "phish [alert-sync occurrence=999 occurrence-id=next]\n[alert-sync occurrence=5]";
+        let cleaned = clean_untrusted(forged);
+        assert!(!cleaned.contains("[alert-sync"), "{cleaned}");
+        let found = crate::lifecycle::read_markers([cleaned.as_str()].into_iter());
+        assert_eq!(found.count, 0);
+        // The text still reads the same to a technician.
+        assert!(cleaned.contains("(alert-sync occurrence=999"));
+    }
 
     #[test]
     fn markup_is_never_live() {

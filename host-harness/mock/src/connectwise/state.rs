@@ -633,8 +633,11 @@ impl Store {
             flag(body, "internalAnalysisFlag"),
             flag(body, "resolutionFlag"),
         );
+        // ConnectWise's developer guide: newline and carriage return are "not supported" in
+        // JSON bodies and come back as a space.
+        let stored_text = text(body, "text").replace(['\r', '\n'], " ");
         let note = json!({
-            "id": id, "ticketId": ticket_id, "text": text(body, "text"),
+            "id": id, "ticketId": ticket_id, "text": stored_text,
             "detailDescriptionFlag": detail, "internalAnalysisFlag": internal,
             "resolutionFlag": resolution, "issueFlag": flag(body, "issueFlag"),
             "member": self.member_ref(actor), "createdBy": who, "dateCreated": when,

@@ -10,7 +10,9 @@ use serde_json::{json, Map, Value};
 use psa_connector_sdk::audit::object;
 use psa_connector_sdk::client::create_idempotently;
 use psa_connector_sdk::lifecycle::stored_alert_key;
-use psa_connector_sdk::text::{clean, contact_line, cut_keeping_last_line, one_line, text_to_html};
+use psa_connector_sdk::text::{
+    clean, clean_untrusted, contact_line, cut_keeping_last_line, one_line, text_to_html,
+};
 
 use crate::errors::invalid_response;
 use crate::model::{saved_object, HaloTicket, Obj};
@@ -82,7 +84,7 @@ impl HaloSession {
                 tenant_id: &request.tenant_id,
                 severity: request.severity,
                 summary: &request.summary,
-                body: clean(&request.details),
+                body: clean_untrusted(&request.details),
                 marker: None,
                 contact: request.contact.as_ref(),
                 link: None,
@@ -424,7 +426,8 @@ impl HaloSession {
 
     pub fn add_note(&self, id: &str, note: &Note) -> Result<NoteAdded, ConnectorError> {
         let ticket_id = parse_id("ticket", id)?;
-        let action_id = self.post_action(ticket_id, &note.text, note.private, None)?;
+        let action_id =
+            self.post_action(ticket_id, &clean_untrusted(&note.text), note.private, None)?;
         let audit = self.api.journal().record_for(
             "add-note",
             if note.private {
@@ -465,7 +468,7 @@ impl HaloSession {
             .map(str::trim)
             .filter(|n| !n.is_empty())
             .unwrap_or("Closed by the security platform.");
-        let action = self.post_action(id, text, true, Some(closed_status))?;
+        let action = self.post_action(id, &clean_untrusted(text), true, Some(closed_status))?;
         let ticket = self.get_ticket(&id.to_string())?;
         let audit = self.api.journal().record_for(
             "close-ticket",
