@@ -36,8 +36,8 @@ use psa_host::{
 };
 
 use commands::{
-    bench as bench_cmd, call, demo as demo_cmd, fleet_worker, mock_connectwise, mock_halo,
-    soak as soak_cmd,
+    bench as bench_cmd, call, conformance, demo as demo_cmd, fleet_worker, mock_connectwise,
+    mock_halo, soak as soak_cmd,
 };
 
 /// Path of the HaloPSA connector component built from `plugin/halo` during this crate's build
@@ -83,6 +83,8 @@ pub enum Command {
     MockConnectWise(mock_connectwise::MockConnectWiseArgs),
     /// Call one connector operation.
     Call(call::CallArgs),
+    /// Run the conformance suite on a component (one line per check; exit 0 when all pass).
+    Conformance(conformance::ConformanceArgs),
     /// Many alerts under random faults; checks 0 lost, 0 duplicated against the mock.
     Soak(soak_cmd::SoakArgs),
     /// What a component costs: compile, session open, call latency, throughput.
@@ -120,6 +122,7 @@ pub fn main() -> ExitCode {
             Command::MockHalo(args) => mock_halo::run(args).await,
             Command::MockConnectWise(args) => mock_connectwise::run(args).await,
             Command::Call(args) => call::run(args, verbose).await,
+            Command::Conformance(args) => conformance::run(args).await,
             Command::Soak(args) => soak_cmd::run(args).await,
             Command::Bench(args) => bench_cmd::run(args).await,
             Command::FleetWorker(args) => fleet_worker::run(args).await,

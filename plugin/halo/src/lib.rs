@@ -129,6 +129,7 @@ impl Connector for HaloSession {
     }
 }
 
+#[cfg(feature = "export")]
 psa_connector_sdk::export_connector!(HaloSession);
 
 #[cfg(test)]
