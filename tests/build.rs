@@ -36,4 +36,19 @@ fn main() {
             features,
         });
     }
+    // The conformance suite's broken connector (the Halo connector with one defect per
+    // setting), a workspace of its own like the hostile one.
+    component_build::build(&component_build::Component {
+        crate_dir: &manifest_dir.join("fixtures").join("broken-connector"),
+        artifact: "broken_connector.wasm",
+        target_dir_name: "broken-wasm-target",
+        export_as: "BROKEN_CONNECTOR_WASM",
+        skip_var: "PSA_SKIP_FIXTURE_BUILD",
+        also_watch: &[
+            manifest_dir.join("..").join("wit"),
+            manifest_dir.join("..").join("plugin").join("sdk"),
+            manifest_dir.join("..").join("plugin").join("halo"),
+        ],
+        features: &[],
+    });
 }

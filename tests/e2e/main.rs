@@ -2,6 +2,7 @@
 
 mod bench;
 mod common;
+mod conformance;
 mod connection;
 mod connectwise;
 mod coordination;
