@@ -1327,7 +1327,7 @@ fn one_page(size: u32) -> OrganizationQuery {
 }
 
 /// A profile that maps no tenant: ticket operations with it fail before writing.
-fn empty_profile(strategy: SyncStrategy) -> MappingProfile {
+pub(crate) fn empty_profile(strategy: SyncStrategy) -> MappingProfile {
     MappingProfile {
         tenants: vec![],
         fallback_organization_id: None,

@@ -80,18 +80,8 @@ fn minimal_profile(
             organization_id: organization.to_string(),
             site_id: None,
         }],
-        fallback_organization_id: None,
-        priorities: vec![],
-        default_status_id: None,
         ticket_type_id: Some(ticket_type.to_string()),
-        team_id: None,
-        category: None,
-        strategy,
-        reopen_window_hours: 24,
-        reopen_status_id: None,
-        close_status_id: None,
-        rules: vec![],
-        source_id: None,
+        ..crate::checks::empty_profile(strategy)
     }
 }
 
