@@ -9,7 +9,7 @@ use crate::common::*;
 async fn info_describes_the_settings_form_without_a_request() {
     let info = connector().info().await.unwrap();
     assert_eq!(info.psa_name, "HaloPSA");
-    assert_eq!(info.contract_version, "0.1.0");
+    assert_eq!(info.contract_version, "0.2.0");
     let kind = |key: &str| {
         info.settings_form
             .iter()

@@ -566,7 +566,7 @@ fn what_is_not_a_connector_fails_to_load_with_a_typed_error() {
                 (core instance $i (instantiate $m))
                 (func $info (result u32) (canon lift (core func $i "info")))
                 (instance $c (export "info" (func $info)))
-                (export "psa:connector/connector@0.1.0" (instance $c)))"#,
+                (export "psa:connector/connector@0.2.0" (instance $c)))"#,
         );
         let err = host
             .load_bytes(&wrong_types)

@@ -5,6 +5,7 @@ mod common;
 mod conformance;
 mod connection;
 mod connectwise;
+mod contract_versions;
 mod coordination;
 mod egress;
 mod faults;

@@ -1,4 +1,4 @@
-//! The one `bindgen!` site: typed bindings for the `host` world of `psa:connector@0.1.0`.
+//! The one `bindgen!` site: typed bindings for the `host` world of `psa:connector@0.2.0`.
 //!
 //! The `host` world only exports `psa:connector/connector`; the host links WASI and wasi:http
 //! itself (see [`crate::engine`]), so nothing is imported here.
@@ -9,13 +9,11 @@ mod generated {
         world: "host",
         path: "../../wit",
         exports: { default: async },
-        additional_derives: [PartialEq],
+        additional_derives: [PartialEq, serde::Serialize, serde::Deserialize],
     });
 }
 
-pub(crate) use generated::{
-    Host_ as HostBindings, Host_Indices as HostIndices, Host_Pre as HostPre,
-};
+pub(crate) use generated::{Host_ as HostBindings, Host_Indices as HostIndices};
 
 /// The data types of the `psa:connector/types` interface (records, enums and variants).
 pub mod types {

@@ -27,12 +27,19 @@ impl LoadedConnector {
         self.component.path.as_deref()
     }
 
+    /// The version of the `psa:connector` contract the component was built against (read from
+    /// its exports at load time). A version older than [`crate::contract::CURRENT`] runs
+    /// through the contract adapter (see `wit/README.md`).
+    pub fn contract_version(&self) -> crate::contract::ContractVersion {
+        self.component.contract.0
+    }
+
     /// The interfaces the component imports (for example `wasi:http/outgoing-handler@0.2.12`),
     /// sorted: always a subset of the `psa-connector` world's imports, or it would not have
     /// loaded.
     pub fn imports(&self) -> Vec<String> {
         let engine = self.component.pre.engine();
-        let component = self.component.pre.instance_pre().component();
+        let component = self.component.pre.component();
         let mut names: Vec<String> = component
             .component_type()
             .imports(engine)
@@ -49,8 +56,11 @@ impl LoadedConnector {
             .info
             .get_or_try_init(|| async {
                 let mut guest = self.throwaway_instance().await?;
+                if guest.bindings.is_none() {
+                    return crate::adapter::call_info(&mut guest, &self.component).await;
+                }
                 guest
-                    .run("info", |store, bindings| {
+                    .run_typed("info", |store, bindings| {
                         Box::pin(bindings.psa_connector_connector().call_info(store))
                     })
                     .await
@@ -84,14 +94,18 @@ impl LoadedConnector {
             coordination.clone(),
         )
         .await?;
-        let opened = guest
-            .run("open", |store, bindings| {
-                Box::pin(async move {
-                    let session = bindings.psa_connector_connector().session();
-                    session.call_open(store, &settings).await
+        let opened = if guest.bindings.is_none() {
+            crate::adapter::call_open(&mut guest, &self.component, &settings).await?
+        } else {
+            guest
+                .run_typed("open", |store, bindings| {
+                    Box::pin(async move {
+                        let session = bindings.psa_connector_connector().session();
+                        session.call_open(store, &settings).await
+                    })
                 })
-            })
-            .await?;
+                .await?
+        };
         Ok(opened.map(|handle| {
             ConnectorSession::new(
                 guest,

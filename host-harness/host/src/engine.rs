@@ -6,15 +6,16 @@ use std::sync::Arc;
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine};
 
-use crate::bindings::{HostIndices, HostPre};
+use crate::bindings::HostIndices;
 use crate::config::Coordination;
 use crate::config::HostConfig;
 use crate::connector::LoadedConnector;
+use crate::contract::{contract_of, ContractSupport};
 use crate::coordination::{Coordinator, HostCoordination};
 use crate::error::{describe, HostError};
 use crate::imports::{add_connector_imports, unprovided};
 use crate::rate::RateBudgetState;
-use crate::shared::{HostShared, LoadedComponent, CONNECTOR_INTERFACE, EPOCH_TICK};
+use crate::shared::{HostShared, LoadedComponent, EPOCH_TICK};
 use crate::state::SessionState;
 
 /// The embeddable connector host: one wasmtime engine with epoch interruption, a linker
@@ -90,7 +91,7 @@ impl ConnectorHost {
     }
 
     /// Reads and compiles the component at `path` and checks it against the host: every import
-    /// must be provided by the linker and the `psa:connector/connector@0.1.0` export must have
+    /// must be provided by the linker and the `psa:connector/connector@0.2.0` export must have
     /// the expected functions and types. Compilation is CPU-bound (seconds for a release
     /// build); in async code call it from `tokio::task::spawn_blocking`.
     pub fn load(&self, path: impl AsRef<Path>) -> Result<LoadedConnector, HostError> {
@@ -131,25 +132,30 @@ impl ConnectorHost {
                     .join(", ")
             )));
         }
-        let instance_pre = self
+        // The contract version is read before anything is instantiated: an unsupported one is
+        // refused with what to do, never with a linker error.
+        let (export, version, support) = contract_of(&component, &self.shared.engine)?;
+        let pre = self
             .shared
             .linker
             .instantiate_pre(&component)
             .map_err(|e| HostError::Incompatible(describe(&e)))?;
-        let indices =
-            HostIndices::new(&instance_pre).map_err(|e| HostError::Incompatible(describe(&e)))?;
-        let pre = HostPre::new(instance_pre).map_err(|e| HostError::Incompatible(describe(&e)))?;
+        let indices = match support {
+            ContractSupport::Current => {
+                Some(HostIndices::new(&pre).map_err(|e| HostError::Incompatible(describe(&e)))?)
+            }
+            ContractSupport::Older(_) => None,
+        };
         let interface = component
-            .get_export_index(None, CONNECTOR_INTERFACE)
-            .ok_or_else(|| {
-                HostError::Incompatible(format!("no export named `{CONNECTOR_INTERFACE}`"))
-            })?;
+            .get_export_index(None, &export)
+            .ok_or_else(|| HostError::Incompatible(format!("no export named `{export}`")))?;
         Ok(LoadedConnector {
             shared: self.shared.clone(),
             component: Arc::new(LoadedComponent {
                 path,
                 pre,
                 indices,
+                contract: (version, support),
                 interface,
                 info: tokio::sync::OnceCell::new(),
             }),
@@ -217,9 +223,61 @@ mod tests {
         let bytes = dummy_component("empty", Some("package test:empty; world empty {}"));
         let err = host.load_bytes(&bytes).err().unwrap();
         assert!(
-            matches!(&err, HostError::Incompatible(m) if m.contains("psa:connector/connector@0.1.0")),
+            matches!(&err, HostError::Incompatible(m) if m.contains("psa:connector/connector@0.2.0")),
             "{err}"
         );
+    }
+
+    /// The frozen previous contract (`wit/since_v0.1.0`) loads and runs through the adapter
+    /// (the dummy's `info` traps: the call reached the component); a newer one is refused at
+    /// load time with both versions and what to do.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn contract_versions_are_read_before_instantiating() {
+        use crate::contract::{ContractSupport, ContractVersion};
+        use crate::test_support::dummy_component_in;
+        let wit = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../wit"));
+        let host = ConnectorHost::new(HostConfig::default()).unwrap();
+
+        let old = host
+            .load_bytes(&dummy_component_in(&wit.join("since_v0.1.0"), "host", None))
+            .unwrap();
+        assert_eq!(
+            old.component.contract,
+            (
+                ContractVersion::new(0, 1, 0),
+                ContractSupport::Older(ContractVersion::new(0, 1, 0))
+            )
+        );
+        assert_eq!(old.contract_version(), ContractVersion::new(0, 1, 0));
+        let err = old.info().await.err().unwrap();
+        assert!(matches!(err, HostError::Trap { .. }), "{err}");
+
+        // A future 0.3.0: the current WIT under another version.
+        let dir = std::env::temp_dir().join(format!("psa-host-wit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for file in ["world.wit", "connector.wit", "types.wit"] {
+            let text = std::fs::read_to_string(wit.join(file)).unwrap();
+            let text = text.replace(
+                "package psa:connector@0.2.0;",
+                "package psa:connector@0.3.0;",
+            );
+            std::fs::write(dir.join(file), text).unwrap();
+        }
+        let deps = dir.join("deps");
+        if !deps.exists() {
+            std::os::unix::fs::symlink(wit.join("deps"), &deps).unwrap();
+        }
+        let err = host
+            .load_bytes(&dummy_component_in(&dir, "host", None))
+            .err()
+            .unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let HostError::Incompatible(message) = &err else {
+            panic!("{err}")
+        };
+        for part in ["psa:connector@0.3.0", "0.2.x, 0.1.x", "upgrade the host"] {
+            assert!(message.contains(part), "{message}");
+        }
     }
 
     #[test]
@@ -227,7 +285,7 @@ mod tests {
         let host = ConnectorHost::new(HostConfig::default()).unwrap();
         let wit = "package test:extra;
             interface secrets { reveal: func() -> string; }
-            world greedy { import secrets; export psa:connector/connector@0.1.0; }";
+            world greedy { import secrets; export psa:connector/connector@0.2.0; }";
         let err = host
             .load_bytes(&dummy_component("greedy", Some(wit)))
             .err()
@@ -249,7 +307,7 @@ mod tests {
         ] {
             let wit = format!(
                 "package test:escape;
-                world escape {{ import {import}; export psa:connector/connector@0.1.0; }}"
+                world escape {{ import {import}; export psa:connector/connector@0.2.0; }}"
             );
             let err = host
                 .load_bytes(&dummy_component("escape", Some(&wit)))

@@ -21,7 +21,7 @@ pub enum HostError {
         message: String,
     },
     /// The component does not fit this host: it imports something the host does not provide or
-    /// does not export `psa:connector/connector@0.1.0` with the expected types.
+    /// does not export `psa:connector/connector@0.2.0` with the expected types.
     #[error("connector component is incompatible with this host: {0}")]
     Incompatible(String),
     /// Creating an instance of the component failed (for example its start function trapped).

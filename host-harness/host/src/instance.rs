@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wasmtime::component::Instance;
+use wasmtime::component::{Func, Instance, Val};
 use wasmtime::{Store, StoreLimitsBuilder, Trap, UpdateDeadline};
 
 use crate::bindings::HostBindings;
@@ -24,7 +24,8 @@ pub(crate) type GuestCall<'a, R> = Pin<Box<dyn Future<Output = wasmtime::Result<
 pub(crate) struct GuestInstance {
     pub(crate) store: Store<SessionState>,
     pub(crate) instance: Instance,
-    pub(crate) bindings: HostBindings,
+    /// The typed bindings, for a component of the current contract.
+    pub(crate) bindings: Option<HostBindings>,
     pub(crate) guard: CallGuard,
 }
 
@@ -69,7 +70,7 @@ impl GuestInstance {
             call_timeout: config.call_timeout,
         };
         guard.arm(&mut store);
-        let instantiate = loaded.pre.instance_pre().instantiate_async(&mut store);
+        let instantiate = loaded.pre.instantiate_async(&mut store);
         let instance = guard
             .finish("instantiate", instantiate)
             .await
@@ -77,10 +78,14 @@ impl GuestInstance {
                 HostError::Trap { message, .. } => HostError::Instantiate(message),
                 other => other,
             })?;
-        let bindings = loaded
-            .indices
-            .load(&mut store, &instance)
-            .map_err(|e| HostError::Incompatible(describe(&e)))?;
+        let bindings = match &loaded.indices {
+            Some(indices) => Some(
+                indices
+                    .load(&mut store, &instance)
+                    .map_err(|e| HostError::Incompatible(describe(&e)))?,
+            ),
+            None => None,
+        };
         Ok(Self {
             store,
             instance,
@@ -89,17 +94,66 @@ impl GuestInstance {
         })
     }
 
-    /// The one way into the guest, for the typed and the JSON API alike: refuses a poisoned
-    /// instance, arms the call's deadline and runs `call` under the time budget; a trap or a
-    /// timeout poisons the instance.
+    /// The one way into the guest, for the typed, the adapted and the JSON API alike: refuses
+    /// a poisoned instance, arms the call's deadline and runs `call` under the time budget; a
+    /// trap or a timeout poisons the instance.
     pub(crate) async fn run<'s, R>(
+        &'s mut self,
+        op: &str,
+        call: impl FnOnce(&'s mut Store<SessionState>) -> GuestCall<'s, R>,
+    ) -> Result<R, HostError> {
+        self.guard.check()?;
+        self.guard.arm(&mut self.store);
+        let call = call(&mut self.store);
+        self.guard.finish(op, call).await
+    }
+
+    /// A function of the component's connector interface (`info`, `[method]session.<op>`...).
+    pub(crate) fn export_func(
+        &mut self,
+        component: &LoadedComponent,
+        name: &str,
+    ) -> Result<Func, HostError> {
+        let index = self
+            .instance
+            .get_export_index(&mut self.store, Some(&component.interface), name)
+            .ok_or_else(|| HostError::UnknownOperation(name.to_string()))?;
+        self.instance
+            .get_func(&mut self.store, index)
+            .ok_or_else(|| HostError::UnknownOperation(name.to_string()))
+    }
+
+    /// Calls `func` dynamically, by the one call path ([`Self::run`]); its (single) result.
+    pub(crate) async fn call_dynamic(
+        &mut self,
+        op: &str,
+        func: Func,
+        params: Vec<Val>,
+    ) -> Result<Val, HostError> {
+        let count = func.ty(&self.store).results().len();
+        let mut results = vec![Val::Bool(false); count];
+        self.run(op, |store| {
+            Box::pin(func.call_async(store, &params, &mut results))
+        })
+        .await?;
+        Ok(results.into_iter().next().unwrap_or(Val::Tuple(Vec::new())))
+    }
+
+    /// [`Self::run`] with the typed bindings of the current contract (callers check
+    /// [`Self::bindings`] first; an older component gets `Incompatible`, never a panic).
+    pub(crate) async fn run_typed<'s, R>(
         &'s mut self,
         op: &str,
         call: impl FnOnce(&'s mut Store<SessionState>, &'s HostBindings) -> GuestCall<'s, R>,
     ) -> Result<R, HostError> {
+        let Some(bindings) = self.bindings.as_ref() else {
+            return Err(HostError::Incompatible(format!(
+                "`{op}` has no typed binding for this component's contract version"
+            )));
+        };
         self.guard.check()?;
         self.guard.arm(&mut self.store);
-        let call = call(&mut self.store, &self.bindings);
+        let call = call(&mut self.store, bindings);
         self.guard.finish(op, call).await
     }
 }

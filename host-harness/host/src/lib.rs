@@ -60,9 +60,12 @@
 
 #![deny(missing_docs)]
 
+mod adapter;
 mod bindings;
 pub mod config;
 mod connector;
+pub mod contract;
+mod convert;
 pub mod coordination;
 mod engine;
 pub mod error;

@@ -278,7 +278,7 @@ mod tests {
             name: "t".into(),
             psa_name: "T".into(),
             version: "0.1.0".into(),
-            contract_version: "0.1.0".into(),
+            contract_version: "0.2.0".into(),
             capabilities: vec![],
             settings_form: fields,
         }

@@ -70,15 +70,22 @@ macro_rules! call_op {
     }};
     (@run $self:ident, $op:literal, $method:ident($($arg:expr),*)) => {{
         let handle = $self.handle;
-        $self
-            .guest
-            .run($op, |store, bindings| {
-                Box::pin(async move {
-                    let session = bindings.psa_connector_connector().session();
-                    session.$method(store, handle $(, $arg)*).await
+        if $self.guest.bindings.is_some() {
+            $self
+                .guest
+                .run_typed($op, |store, bindings| {
+                    Box::pin(async move {
+                        let session = bindings.psa_connector_connector().session();
+                        session.$method(store, handle $(, $arg)*).await
+                    })
                 })
-            })
-            .await
+                .await
+        } else {
+            // A component of an older contract version: through the adapter.
+            let args = vec![$(crate::adapter::to_json(&$arg)?),*];
+            crate::adapter::call_method(&mut $self.guest, &$self.loaded.component, $op, handle, args)
+                .await
+        }
     }};
 }
 
@@ -173,9 +180,7 @@ impl ConnectorSession {
         }
         let handle = self.handle;
         self.guest
-            .run("close", |store, _| {
-                Box::pin(handle.resource_drop_async(store))
-            })
+            .run("close", |store| Box::pin(handle.resource_drop_async(store)))
             .await
     }
 

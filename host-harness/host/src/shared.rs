@@ -8,20 +8,18 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use wasmtime::component::{ComponentExportIndex, Linker};
+use wasmtime::component::{ComponentExportIndex, InstancePre, Linker};
 use wasmtime::Engine;
 
-use crate::bindings::{HostIndices, HostPre};
+use crate::bindings::HostIndices;
 use crate::config::HostConfig;
+use crate::contract::{ContractSupport, ContractVersion};
 use crate::coordination::HostCoordination;
 use crate::state::SessionState;
 use crate::types::ConnectorInfo;
 
 /// How often the epoch advances; the granularity of call deadlines and guest yields.
 pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(10);
-
-/// Name of the exported interface every connector implements.
-pub(crate) const CONNECTOR_INTERFACE: &str = "psa:connector/connector@0.1.0";
 
 /// What every part of one host shares.
 pub(crate) struct HostShared {
@@ -34,8 +32,12 @@ pub(crate) struct HostShared {
 /// A compiled, type-checked component: what every session of it is instantiated from.
 pub(crate) struct LoadedComponent {
     pub(crate) path: Option<PathBuf>,
-    pub(crate) pre: HostPre<SessionState>,
-    pub(crate) indices: HostIndices,
+    pub(crate) pre: InstancePre<SessionState>,
+    /// Typed export indices, for a component of the current contract; `None` for an older
+    /// one, which runs through the adapter.
+    pub(crate) indices: Option<HostIndices>,
+    /// The contract version the component was built against, and how the host runs it.
+    pub(crate) contract: (ContractVersion, ContractSupport),
     /// Export index of the connector interface, for the dynamic (JSON) API.
     pub(crate) interface: ComponentExportIndex,
     /// `info`, read once.

@@ -6,16 +6,27 @@ use wasmtime::component::Type;
 use wit_component::{ComponentEncoder, StringEncoding};
 use wit_parser::{LiftLowerAbi, ManglingAndAbi, Resolve};
 
-use crate::shared::CONNECTOR_INTERFACE;
+use crate::contract::CURRENT;
 use crate::{ConnectorHost, HostConfig, LoadedConnector};
 
 /// A component for `world` of the WIT package in `../wit`, or of `extra` (a WIT package text
 /// that may use `psa:connector`) when given.
 pub(crate) fn dummy_component(world: &str, extra: Option<&str>) -> Vec<u8> {
+    dummy_component_in(
+        std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../wit")),
+        world,
+        extra,
+    )
+}
+
+/// Like [`dummy_component`], for the WIT package in `dir` (a frozen contract version, say).
+pub(crate) fn dummy_component_in(
+    dir: &std::path::Path,
+    world: &str,
+    extra: Option<&str>,
+) -> Vec<u8> {
     let mut resolve = Resolve::default();
-    let (mut pkg, _) = resolve
-        .push_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../wit"))
-        .unwrap();
+    let (mut pkg, _) = resolve.push_dir(dir).unwrap();
     if let Some(text) = extra {
         pkg = resolve.push_str("extra.wit", text).unwrap();
     }
@@ -48,14 +59,9 @@ pub(crate) fn dummy_connector_of(world: &str) -> (ConnectorHost, LoadedConnector
 /// plain function such as `info`).
 pub(crate) fn signature(loaded: &LoadedConnector, func: &str) -> (Vec<Type>, Type) {
     let engine = loaded.component.pre.engine();
-    let component = loaded
-        .component
-        .pre
-        .instance_pre()
-        .component()
-        .component_type();
+    let component = loaded.component.pre.component().component_type();
     let Some(ComponentItem::ComponentInstance(interface)) = component
-        .get_export(engine, CONNECTOR_INTERFACE)
+        .get_export(engine, &CURRENT.interface_name())
         .map(|e| e.ty)
     else {
         panic!("no connector interface");

@@ -96,7 +96,7 @@ pub mod types {
 use types::*;
 
 /// Version of the `psa:connector` contract these bindings implement.
-pub const CONTRACT_VERSION: &str = "0.1.0";
+pub const CONTRACT_VERSION: &str = "0.2.0";
 
 /// Every capability of the contract, in the WIT's order: what `info` lists for a connector that
 /// implements the whole contract.
