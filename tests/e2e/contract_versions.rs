@@ -152,3 +152,75 @@ async fn inputs_the_old_contract_cannot_carry_are_refused_not_dropped() {
         "{result:?}"
     );
 }
+
+/// The released 0.1.0 connector passes the conformance suite in today's host; the
+/// `contract-version` line says it runs through the adapter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_released_0_1_0_connector_passes_conformance() {
+    use psa_conformance::psa::MockKind;
+    let mock = MockKind::Halo.start().await.expect("mock starts");
+    let config = psa_conformance::Config::mock(env!("HALO_CONTRACT_0_1_0_WASM"), mock);
+    let report = psa_conformance::run(config).await;
+    assert!(report.passed(), "{}", report.lines().join("\n"));
+    let version = report
+        .checks
+        .iter()
+        .find(|c| c.id == "contract-version")
+        .expect("the check runs");
+    assert!(
+        version.outcome.detail().contains("psa:connector@0.1.0")
+            && version.outcome.detail().contains("adapter"),
+        "{}",
+        version.outcome.detail()
+    );
+}
+
+/// A component of a contract this host does not run is refused before it is instantiated:
+/// conformance fails `contract-version` with both versions and what to do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unsupported_contract_version_is_refused_with_what_to_do() {
+    use psa_conformance::psa::MockKind;
+    // The bundled connector, its export renamed to a future contract (same length, so the
+    // component stays well-formed: only the version differs).
+    let bytes = std::fs::read(psa_harness::bundled_halo_connector()).unwrap();
+    let (from, to) = (
+        b"psa:connector/connector@0.2.0",
+        b"psa:connector/connector@0.9.0",
+    );
+    let mut patched = bytes.clone();
+    let mut replaced = 0;
+    let mut i = 0;
+    while i + from.len() <= patched.len() {
+        if &patched[i..i + from.len()] == from {
+            patched[i..i + from.len()].copy_from_slice(to);
+            replaced += 1;
+        }
+        i += 1;
+    }
+    assert!(replaced > 0, "the export name is in the component");
+    let path = std::env::temp_dir().join(format!("psa-contract-0.9-{}.wasm", std::process::id()));
+    std::fs::write(&path, &patched).unwrap();
+
+    let host = ConnectorHost::new(HostConfig::default()).unwrap();
+    let refused = host.load(&path).err().expect("refused");
+    let message = refused.to_string();
+    for part in ["psa:connector@0.9.0", "0.2.x, 0.1.x", "upgrade the host"] {
+        assert!(message.contains(part), "{message}");
+    }
+    let mock = MockKind::Halo.start().await.expect("mock starts");
+    let report = psa_conformance::run(psa_conformance::Config::mock(&path, mock)).await;
+    std::fs::remove_file(&path).unwrap();
+    assert!(!report.passed());
+    let version = report
+        .checks
+        .iter()
+        .find(|c| c.id == "contract-version")
+        .unwrap();
+    assert_eq!(
+        version.outcome.word(),
+        "FAIL",
+        "{}",
+        report.lines().join("\n")
+    );
+    assert!(version.outcome.detail().contains("0.9.0"));
+}

@@ -373,11 +373,29 @@ impl Suite {
 
     fn contract_version(&self) -> Outcome {
         let version = &self.info.contract_version;
-        if is_semver(version) {
-            Outcome::Pass(format!("the host loaded it; info says contract {version}"))
-        } else {
-            Outcome::Fail(format!(
+        // What the component exports, read by the host before it instantiated it.
+        let exported = self.loaded.contract_version();
+        let current = psa_host::contract::CURRENT;
+        if !is_semver(version) {
+            return Outcome::Fail(format!(
                 "info.contract-version `{version}` is not a semver version"
+            ));
+        }
+        if *version != exported.to_string() {
+            return Outcome::Fail(format!(
+                "the component exports psa:connector@{exported} but info.contract-version says \
+                 {version}: report the version it was built against"
+            ));
+        }
+        if exported.compatible_with(current) {
+            Outcome::Pass(format!(
+                "exports psa:connector@{exported}, the current contract"
+            ))
+        } else {
+            Outcome::Pass(format!(
+                "exports psa:connector@{exported}, an older contract this host runs through its \
+                 adapter (current: {current}); placement rules and a request source need a \
+                 rebuild against {current}"
             ))
         }
     }
