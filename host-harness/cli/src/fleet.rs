@@ -25,7 +25,7 @@ use psa_host::{
     ConnectorHost, ConnectorSession, Coordination, HostConfig, HostError, RateBudgetConfig,
     RedisCoordination,
 };
-use psa_mock::{FaultRule, FaultTrigger, RateLimit};
+use psa_mock::RateLimit;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, Command};
@@ -33,7 +33,7 @@ use tokio::sync::mpsc;
 
 use crate::psa::{Psa, PsaMock};
 use crate::redis_server::RedisServer;
-use crate::soak::{alert, alert_tickets, evaluate, fault_mix, profile, SoakReport, Tally};
+use crate::soak::{alert, alert_tickets, evaluate, inject_faults, profile, SoakReport, Tally};
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -203,32 +203,22 @@ struct Worker {
 pub async fn run_fleet(config: FleetConfig) -> anyhow::Result<FleetReport> {
     let started = Instant::now();
     anyhow::ensure!(config.processes >= 1, "at least one process");
-    let mut own_redis = match &config.redis {
-        Some(_) => None,
-        None => Some(tokio::task::spawn_blocking(RedisServer::start).await??),
-    };
-    if config.restart_redis_at.is_some() && own_redis.is_none() {
+    if config.restart_redis_at.is_some() && config.redis.is_some() {
         anyhow::bail!("a Redis restart needs the harness's own Redis: leave out --redis");
     }
-    let redis_url = match (&config.redis, &own_redis) {
-        (Some(url), _) => url.clone(),
-        (None, Some(server)) => server.url(),
-        (None, None) => unreachable!("started above"),
+    let (redis_url, mut own_redis) = match &config.redis {
+        Some(url) => (url.clone(), None),
+        None => {
+            let server = tokio::task::spawn_blocking(RedisServer::start).await??;
+            (server.url(), Some(server))
+        }
     };
     let limit = RateLimit {
         max_requests: config.budget.max_requests,
         window: config.budget.window,
     };
     let mock = PsaMock::start_limited(config.psa, Some(config.seed), Some(limit)).await?;
-    let mix = fault_mix();
-    let share = (config.fault_rate / mix.len() as f64).clamp(0.0, 1.0);
-    for fault in mix {
-        mock.server().add_fault(FaultRule {
-            endpoint: None,
-            trigger: FaultTrigger::Probability { p: share },
-            fault,
-        });
-    }
+    inject_faults(&mock, config.fault_rate);
 
     let (events, mut inbox) = mpsc::unbounded_channel();
     let settings = json!({ "settings": mock.connector_settings() }).to_string();

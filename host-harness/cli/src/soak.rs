@@ -214,7 +214,7 @@ impl SoakReport {
 
 /// The faults thrown at random, each with an equal share of the fault rate. Large bodies and
 /// long stalls are left to the fault matrix: here they would only slow the soak down.
-pub(crate) fn fault_mix() -> Vec<Fault> {
+fn fault_mix() -> Vec<Fault> {
     vec![
         Fault::Status(401),
         Fault::Status(500),
@@ -233,6 +233,20 @@ pub(crate) fn fault_mix() -> Vec<Fault> {
         Fault::ConnectionReset,
         Fault::ProcessThenDrop,
     ]
+}
+
+/// Makes the mock answer `rate` of all requests with a fault of [`fault_mix`], each kind an
+/// equal share.
+pub(crate) fn inject_faults(mock: &PsaMock, rate: f64) {
+    let mix = fault_mix();
+    let share = (rate / mix.len() as f64).clamp(0.0, 1.0);
+    for fault in mix {
+        mock.server().add_fault(FaultRule {
+            endpoint: None,
+            trigger: FaultTrigger::Probability { p: share },
+            fault,
+        });
+    }
 }
 
 /// What every soak alert key starts with.
@@ -318,15 +332,7 @@ pub async fn run_soak(config: SoakConfig) -> anyhow::Result<SoakReport> {
     let connector = tokio::task::spawn_blocking(move || loader.load(path)).await??;
     let settings = mock.connector_settings();
 
-    let mix = fault_mix();
-    let share = (config.fault_rate / mix.len() as f64).clamp(0.0, 1.0);
-    for fault in mix {
-        mock.server().add_fault(FaultRule {
-            endpoint: None,
-            trigger: FaultTrigger::Probability { p: share },
-            fault,
-        });
-    }
+    inject_faults(&mock, config.fault_rate);
 
     let next = Arc::new(Mutex::new(0usize));
     let tally = Arc::new(Mutex::new(Tally::default()));

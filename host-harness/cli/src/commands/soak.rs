@@ -141,16 +141,24 @@ pub(crate) async fn run(args: SoakArgs) -> ExitCode {
         }
     };
     print_report(&report, args.attempts);
-    if report.passed() {
-        println!(
-            "PASS: every alert is exactly one ticket (at most {} reported failures allowed), \
-             every occurrence recorded once",
+    verdict(
+        &report.problems(),
+        &format!(
+            "every alert is exactly one ticket (at most {} reported failures allowed), every \
+             occurrence recorded once",
             report.allowed_failures
-        );
+        ),
+    )
+}
+
+/// Prints PASS with what passed, or FAIL with each problem; the exit code.
+fn verdict(problems: &[String], passed: &str) -> ExitCode {
+    if problems.is_empty() {
+        println!("PASS: {passed}");
         ExitCode::SUCCESS
     } else {
         println!("FAIL:");
-        for problem in report.problems() {
+        for problem in problems {
             println!("  {problem}");
         }
         ExitCode::from(crate::EXIT_CONNECTOR_ERROR)
@@ -254,19 +262,13 @@ async fn run_fleet_soak(args: SoakArgs, component: PathBuf) -> ExitCode {
             report.peak_in_window, budget.window, budget.max_requests
         );
     }
-    if report.passed() {
-        println!(
-            "PASS: every alert is exactly one ticket across {} processes, the shared budget held",
+    verdict(
+        &report.problems(),
+        &format!(
+            "every alert is exactly one ticket across {} processes, the shared budget held",
             report.processes
-        );
-        ExitCode::SUCCESS
-    } else {
-        println!("FAIL:");
-        for problem in report.problems() {
-            println!("  {problem}");
-        }
-        ExitCode::from(crate::EXIT_CONNECTOR_ERROR)
-    }
+        ),
+    )
 }
 
 #[cfg(test)]
