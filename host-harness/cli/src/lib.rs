@@ -37,7 +37,7 @@ use psa_host::{
 
 use commands::{
     bench as bench_cmd, call, conformance, demo as demo_cmd, fleet_worker, mock_connectwise,
-    mock_halo, soak as soak_cmd,
+    mock_halo, new, soak as soak_cmd,
 };
 
 /// Path of the HaloPSA connector component built from `plugin/halo` during this crate's build
@@ -89,6 +89,8 @@ pub enum Command {
     Soak(soak_cmd::SoakArgs),
     /// What a component costs: compile, session open, call latency, throughput.
     Bench(bench_cmd::BenchArgs),
+    /// Create a connector crate on the SDK (see docs/writing-a-connector.md).
+    New(new::NewArgs),
     /// One host process of `soak --processes N` (started by the soak, not by hand).
     #[command(name = "fleet-worker", hide = true)]
     FleetWorker(fleet_worker::FleetWorkerArgs),
@@ -126,6 +128,7 @@ pub fn main() -> ExitCode {
             Command::Soak(args) => soak_cmd::run(args).await,
             Command::Bench(args) => bench_cmd::run(args).await,
             Command::FleetWorker(args) => fleet_worker::run(args).await,
+            Command::New(args) => new::run(args),
         }
     })
 }

@@ -8,5 +8,6 @@ mod demo_lifecycle;
 pub(crate) mod fleet_worker;
 pub(crate) mod mock_connectwise;
 pub(crate) mod mock_halo;
+pub(crate) mod new;
 mod settings;
 pub(crate) mod soak;
