@@ -312,7 +312,43 @@ pub use export::operation;
 /// Use it once, in the connector crate's root: `psa_connector_sdk::export_connector!(MySession);`.
 /// The export is compiled natively too (only the wasm symbols are wasm-only), so native tests
 /// can call the generated `GuestSession` methods (`psa_connector_sdk::__export::GuestSession`)
-/// exactly as the host's calls arrive.
+/// exactly as the host's calls arrive, or run an operation as the export does with
+/// [`operation`] (which starts a fresh audit journal first):
+///
+/// ```
+/// use psa_connector_sdk::types::{ConnectorError, ConnectorInfo};
+/// use psa_connector_sdk::{operation, Connector, Journal, Transport};
+///
+/// struct Session {
+///     journal: Journal,
+/// }
+///
+/// impl Connector for Session {
+///     fn info() -> ConnectorInfo {
+///         ConnectorInfo {
+///             name: "acme".into(),
+///             psa_name: "Acme PSA".into(),
+///             version: "0.1.0".into(),
+///             contract_version: psa_connector_sdk::CONTRACT_VERSION.into(),
+///             capabilities: vec![],
+///             settings_form: vec![],
+///         }
+///     }
+///     fn open(_: &[(String, String)], _: Box<dyn Transport>) -> Result<Self, ConnectorError> {
+///         Ok(Session { journal: Journal::default() })
+///     }
+///     fn journal(&self) -> &Journal {
+///         &self.journal
+///     }
+/// }
+///
+/// psa_connector_sdk::export_connector!(Session);
+///
+/// // What the host's `list-teams` call runs: the SDK's default answers `unsupported`.
+/// let session = Session { journal: Journal::default() };
+/// let answer = operation(&session, |s| s.list_teams());
+/// assert!(matches!(answer, Err(ConnectorError::Unsupported(m)) if m.contains("list-teams")));
+/// ```
 #[macro_export]
 macro_rules! export_connector {
     ($connector:ty) => {

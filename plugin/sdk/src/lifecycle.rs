@@ -47,6 +47,113 @@ pub const MAX_STATE_IDS: usize = 2000;
 
 /// What the engine needs of a PSA. Ticket ids are the PSA's positive integer ids (Halo and
 /// ConnectWise both number their tickets).
+///
+/// A connector implements it on its session (reads and writes through its
+/// [`crate::client::Client`]) and answers `sync-alert`, `resolve-alert` and `ticket-states` with
+/// [`sync_alert`], [`resolve_alert`] and [`ticket_states`]; the engine decides. Here, a PSA in
+/// memory:
+///
+/// ```
+/// use std::cell::RefCell;
+/// use std::collections::BTreeMap;
+/// use psa_connector_sdk::audit::{object, Journal};
+/// use psa_connector_sdk::lifecycle::{resolve_alert, sync_alert, AlertBackend, NewAlertTicket, TouchedMemo};
+/// use psa_connector_sdk::types::*;
+///
+/// #[derive(Clone)]
+/// struct Row { id: i64, key: String, texts: Vec<String>, closed: bool, priority: Option<i64> }
+///
+/// #[derive(Default)]
+/// struct MemoryPsa { journal: Journal, rows: RefCell<Vec<Row>>, memo: RefCell<BTreeMap<i64, TouchedMemo>> }
+///
+/// impl MemoryPsa {
+///     fn change(&self, id: i64, f: impl FnOnce(&mut Row)) {
+///         f(self.rows.borrow_mut().iter_mut().find(|r| r.id == id).unwrap())
+///     }
+/// }
+///
+/// impl AlertBackend for MemoryPsa {
+///     type Ticket = Row;
+///     fn journal(&self) -> &Journal { &self.journal }
+///     fn parse_id(&self, kind: &str, id: &str) -> Result<i64, ConnectorError> {
+///         id.parse().map_err(|_| ConnectorError::InvalidInput(format!("{kind} {id}")))
+///     }
+///     fn ticket_id(&self, t: &Row) -> i64 { t.id }
+///     fn priority_id(&self, t: &Row) -> Option<i64> { t.priority }
+///     fn closed_at(&self, _: &Row) -> Option<i64> { None }
+///     fn is_closed(&self, _: &MappingProfile, t: &Row) -> Result<bool, ConnectorError> { Ok(t.closed) }
+///     fn carries_alert_key(&self, t: &Row, key: &str) -> bool { t.key == key }
+///     fn find_by_alert_key(&self, key: &str) -> Result<Vec<Row>, ConnectorError> {
+///         Ok(self.rows.borrow().iter().rev().filter(|r| r.key == key).cloned().collect())
+///     }
+///     fn read_ticket(&self, id: i64) -> Result<Option<Row>, ConnectorError> {
+///         Ok(self.rows.borrow().iter().find(|r| r.id == id).cloned())
+///     }
+///     fn read_tickets(&self, ids: &[i64]) -> Result<Vec<Row>, ConnectorError> {
+///         Ok(self.rows.borrow().iter().filter(|r| ids.contains(&r.id)).cloned().collect())
+///     }
+///     fn create_ticket(&self, _: &MappingProfile, new: NewAlertTicket<'_>) -> Result<Row, ConnectorError> {
+///         let row = Row { id: self.rows.borrow().len() as i64 + 1, key: new.alert.key.clone(),
+///                         texts: vec![new.details(None)], closed: false, priority: None };
+///         self.rows.borrow_mut().push(row.clone());
+///         Ok(row)
+///     }
+///     fn marker_texts(&self, t: &Row) -> Result<Vec<String>, ConnectorError> { Ok(t.texts.clone()) }
+///     fn assigned_person(&self, _: &Row) -> Result<Option<String>, ConnectorError> { Ok(None) }
+///     fn touched_by(&self, _: &Row) -> Result<Option<String>, ConnectorError> { Ok(None) }
+///     fn last_activity(&self, _: &Row) -> Option<String> { None }
+///     fn touched_memo(&self) -> &RefCell<BTreeMap<i64, TouchedMemo>> { &self.memo }
+///     fn add_note(&self, t: &Row, text: &str) -> Result<ObjectRef, ConnectorError> {
+///         self.change(t.id, |r| r.texts.push(text.into()));
+///         Ok(object("note", t.id))
+///     }
+///     fn reopen(&self, _: &MappingProfile, t: &Row, note: &str) -> Result<ObjectRef, ConnectorError> {
+///         self.change(t.id, |r| r.closed = false);
+///         self.add_note(t, note)
+///     }
+///     fn close(&self, _: &MappingProfile, t: &Row, note: &str) -> Result<ObjectRef, ConnectorError> {
+///         self.change(t.id, |r| r.closed = true);
+///         self.add_note(t, note)
+///     }
+///     fn set_priority(&self, t: &Row, priority: i64) -> Result<(), ConnectorError> {
+///         self.change(t.id, |r| r.priority = Some(priority));
+///         Ok(())
+///     }
+///     fn to_ticket(&self, t: &Row) -> Result<Ticket, ConnectorError> {
+///         Ok(Ticket {
+///             id: t.id.to_string(), number: t.id.to_string(), url: None, summary: String::new(),
+///             organization_id: None, organization_name: None, status_id: "1".into(),
+///             status_name: None, closed: t.closed, priority_id: t.priority.map(|p| p.to_string()),
+///             ticket_type_id: None, team: None, created_at: None, last_action_at: None,
+///             closed_at: None, created_by_connector: true, alert_key: Some(t.key.clone()),
+///         })
+///     }
+/// }
+///
+/// let profile = MappingProfile {
+///     tenants: vec![], fallback_organization_id: None, priorities: vec![], default_status_id: None,
+///     ticket_type_id: None, team_id: None, category: None,
+///     strategy: SyncStrategy::CreateUpdateClose, reopen_window_hours: 24,
+///     reopen_status_id: None, close_status_id: None, rules: vec![], source_id: None,
+/// };
+/// let alert = |occurrence: &str| SyncRequest {
+///     alert: Alert {
+///         key: "tenant-7/mfa-disabled".into(), occurrence_id: Some(occurrence.into()),
+///         tenant_id: "tenant-7".into(), severity: Severity::Low, summary: "MFA disabled".into(),
+///         details: "for alice".into(), contact: None, category: None, link_url: None,
+///         evidence: vec![],
+///     },
+///     link: None,
+/// };
+/// let psa = MemoryPsa::default();
+/// let decide = |occurrence| sync_alert(&psa, &profile, &alert(occurrence)).unwrap().decision;
+/// assert_eq!(decide("e1"), SyncDecision::Created);
+/// assert_eq!(decide("e2"), SyncDecision::Noted); // one alert, one ticket
+/// assert_eq!(decide("e2"), SyncDecision::Unchanged); // the same occurrence again
+/// let resolved = resolve_alert(&psa, &profile, &ResolveRequest { key: "tenant-7/mfa-disabled".into(), link: None });
+/// assert_eq!(resolved.unwrap().decision, ResolveDecision::Closed);
+/// assert_eq!(psa.rows.borrow().len(), 1);
+/// ```
 pub trait AlertBackend {
     /// The PSA's ticket as read, with what the methods below answer from it.
     type Ticket: Clone;

@@ -4,6 +4,40 @@
 //! folded, `&` read as "and", punctuation dropped and legal suffixes (Ltd, Limited, Inc, LLC,
 //! GmbH...) removed, so "Smith and Sons Ltd" finds "Smith & Sons Limited". When several
 //! organizations match equally well, nothing is guessed: the admin picks.
+//!
+//! ```
+//! use psa_connector_sdk::mapping::{domain_of, normalise, suggest};
+//! use psa_connector_sdk::types::{HostTenant, MatchBasis, Organization};
+//!
+//! let org = |id: &str, name: &str, domains: &[&str]| Organization {
+//!     id: id.into(),
+//!     name: name.into(),
+//!     active: true,
+//!     external_ids: vec![],
+//!     domains: domains.iter().map(|d| d.to_string()).collect(),
+//!     main_site: None,
+//! };
+//! let organizations = [
+//!     org("12", "Smith & Sons Limited", &[]),
+//!     org("31", "Contoso", &["contoso.com"]),
+//! ];
+//! let tenant = |name: &str, domains: &[&str]| HostTenant {
+//!     id: "t1".into(),
+//!     name: name.into(),
+//!     external_ids: vec![],
+//!     domains: domains.iter().map(|d| d.to_string()).collect(),
+//! };
+//!
+//! // A domain beats the name; a normalised name still finds "Smith & Sons Limited".
+//! let by_domain = suggest(&tenant("Contoso EU", &["www.Contoso.com"]), &organizations);
+//! assert_eq!((by_domain.basis, by_domain.organization.unwrap().id), (MatchBasis::Domain, "31".into()));
+//! let by_name = suggest(&tenant("Smith and Sons Ltd", &[]), &organizations);
+//! assert_eq!(by_name.basis, MatchBasis::NormalizedName);
+//! assert_eq!(normalise("Smith and Sons Ltd"), normalise("Smith & Sons Limited"));
+//! assert_eq!(domain_of("https://www.contoso.com/about").as_deref(), Some("contoso.com"));
+//! // Nothing matches: nothing is guessed.
+//! assert_eq!(suggest(&tenant("Fabrikam", &[]), &organizations).basis, MatchBasis::None);
+//! ```
 
 use crate::types::{HostTenant, MappingSuggestion, MatchBasis, Organization, OrganizationRef};
 
