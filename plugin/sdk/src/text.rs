@@ -179,7 +179,7 @@ pub fn text_to_html(text: &str, link: Option<&str>) -> String {
     out
 }
 
-/// The contact as a line of the details: "Contact: name <email>".
+/// The contact as a line of the details: `Contact: name <email>`.
 pub fn contact_line(contact: &Contact) -> Option<String> {
     let name = contact.name.as_deref().map(|n| one_line(n, 200));
     let email = contact.email.as_deref().map(|e| one_line(e, 250));
