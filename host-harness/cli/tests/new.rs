@@ -20,19 +20,15 @@ use serde_json::Value;
 
 const API_KEY: &str = "CANARY-acme-key-3b81";
 
-/// Variables of this build that must not reach the scaffold's own cargo.
-const LEAKY_ENV: &[&str] = &[
-    "RUSTFLAGS",
-    "CARGO_ENCODED_RUSTFLAGS",
-    "CARGO_BUILD_RUSTFLAGS",
-    "CARGO_BUILD_TARGET",
-    "CARGO_TARGET_DIR",
-    "CARGO_BUILD_TARGET_DIR",
-    "RUSTC_WRAPPER",
-    "RUSTC_WORKSPACE_WRAPPER",
-    "CARGO_MAKEFLAGS",
-    "CARGO_LLVM_COV",
-];
+/// This build's settings (`CARGO_*` but the cargo home, rustc wrappers, flags) must not reach
+/// the scaffold's own cargo, which builds for another target in another directory.
+fn leaks(key: &str) -> bool {
+    (key.starts_with("CARGO_") && key != "CARGO_HOME")
+        || key.starts_with("RUSTC_")
+        || key.ends_with("RUSTFLAGS")
+        || key.ends_with("RUSTDOCFLAGS")
+        || key == "MAKEFLAGS"
+}
 
 fn harness(args: &[&str]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_psa-harness"));
@@ -56,8 +52,10 @@ fn cargo(crate_dir: &Path, args: &[&str]) -> Output {
         .expect("the target directory")
         .join("psa-scaffold-target");
     let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    for var in LEAKY_ENV {
-        command.env_remove(var);
+    for (key, _) in std::env::vars_os() {
+        if key.to_str().is_some_and(leaks) {
+            command.env_remove(key);
+        }
     }
     command
         .args(args)
