@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 
 use psa_host::json::connector_error_json;
 use psa_host::{
-    ConnectorHost, ConnectorSession, HostConfig, HostError, LoadedConnector, RateBudgetConfig,
+    ConnectorHost, ConnectorSession, HostConfig, HostError, LoadedConnector, PoolingConfig,
+    RateBudgetConfig,
 };
 use psa_mock::halo::{MockConfig, MockHalo};
 
@@ -175,6 +176,81 @@ async fn an_instance_over_the_memory_cap_fails_without_a_panic() {
         matches!(err, HostError::Instantiate(_) | HostError::Trap { .. }),
         "{err}"
     );
+}
+
+/// The memory cap with the pooling allocator: the pool's slots are capped at the limit too. A
+/// component whose initial memory exceeds it is refused at load time, naming the limit; one
+/// that fits but grows past it traps without a panic (here: the connector's initial 19 pages
+/// as the whole cap, so its first growth fails).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_pooling_the_memory_cap_holds() {
+    let pooled = |memory_limit_bytes| HostConfig {
+        memory_limit_bytes,
+        pooling: Some(PoolingConfig::default()),
+        ..HostConfig::default()
+    };
+    let host = ConnectorHost::new(pooled(64 << 10)).unwrap();
+    let err = host
+        .load(psa_harness::bundled_halo_connector())
+        .err()
+        .expect("a component larger than the slots is refused");
+    assert!(
+        matches!(&err, HostError::Load { message, .. } if message.contains("exceeds the limit")),
+        "{err}"
+    );
+
+    let (_host, connector) = loaded(pooled(19 << 16));
+    let mock = MockHalo::start(MockConfig::default()).await.unwrap();
+    let err = match connector.info().await {
+        Err(err) => err,
+        Ok(_) => match connector.open(mock.connector_settings()).await {
+            Err(err) => err,
+            Ok(session) => {
+                let query = psa_host::types::OrganizationQuery {
+                    search: None,
+                    include_inactive: false,
+                    page: None,
+                    page_size: None,
+                };
+                session
+                    .unwrap()
+                    .list_organizations(&query)
+                    .await
+                    .err()
+                    .expect("no call grows past the initial memory")
+            }
+        },
+    };
+    assert!(matches!(err, HostError::Trap { .. }), "{err}");
+}
+
+/// Sessions open and call from the pool's slots; a full pool refuses one more session with an
+/// error (never a panic or a wait) and takes it again once a session is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pooled_sessions_open_call_and_are_bounded_by_the_pool() {
+    let config = HostConfig {
+        pooling: Some(PoolingConfig {
+            max_instances: 2,
+            ..PoolingConfig::default()
+        }),
+        ..HostConfig::default()
+    };
+    let (_host, connector) = loaded(config);
+    let mock = MockHalo::start(MockConfig::default()).await.unwrap();
+    let mut first = open(&connector, &mock).await;
+    let mut second = open(&connector, &mock).await;
+    for session in [&mut first, &mut second] {
+        assert!(!session.list_statuses().await.unwrap().unwrap().is_empty());
+    }
+    let err = connector
+        .open(mock.connector_settings())
+        .await
+        .err()
+        .expect("a third instance does not fit a pool of two");
+    assert!(matches!(err, HostError::Instantiate(_)), "{err}");
+    drop(first);
+    let mut third = open(&connector, &mock).await;
+    assert!(!third.list_statuses().await.unwrap().unwrap().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

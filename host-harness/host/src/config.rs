@@ -1,5 +1,6 @@
 //! Host limits and policy knobs: [`HostConfig`] and [`RateBudgetConfig`].
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Limits and policy a [`ConnectorHost`](crate::ConnectorHost) applies to every connector it
@@ -46,6 +47,57 @@ pub struct HostConfig {
     /// running call renews it every third of this; a host that dies holding it blocks the
     /// alert for at most this long. Default: 30 s.
     pub alert_lease: Duration,
+    /// A directory where [`ConnectorHost::load`](crate::ConnectorHost::load) keeps the
+    /// compiled form of each component it loads, keyed by the component's SHA-256 and the
+    /// engine's compatibility hash (wasmtime version, compiler settings, CPU features), so a
+    /// later process loads it in milliseconds instead of compiling it again. The directory
+    /// must belong to the host: whoever can write into it can run native code in the host's
+    /// process (see [`crate::cache`]). `None` (the default) compiles on every load.
+    pub compile_cache: Option<PathBuf>,
+    /// wasmtime's pooling instance allocator: slots for instances, memories, tables and
+    /// stacks reserved once when the host starts, so opening a session reuses a slot instead
+    /// of mapping fresh memory. `None` (the default) allocates on demand; see [`PoolingConfig`]
+    /// for what the pool costs and when it pays.
+    pub pooling: Option<PoolingConfig>,
+}
+
+/// Limits of the pooling allocator ([`HostConfig::pooling`]). Each slot's linear memory is
+/// capped at [`HostConfig::memory_limit_bytes`]; the pool reserves address space (not
+/// memory) for `max_instances` instances up front: about 4 GiB of virtual address space per
+/// linear memory (wasmtime's default reservation, which lets it elide bounds checks), so
+/// 1,000 instances reserve some 8 TiB of the 128 TiB a 64-bit process has. Resident memory
+/// grows only with what the guests touch.
+///
+/// With the pool full, opening another session fails with
+/// [`HostError::Instantiate`](crate::HostError::Instantiate) instead of waiting: size `max_instances` for the sessions a host keeps
+/// open at once (the platform's own concurrency bound).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolingConfig {
+    /// Connector instances (sessions, plus the one `info` runs in) alive at the same time.
+    /// Default: 1,000.
+    pub max_instances: u32,
+    /// Core wasm instances one component may contain (a Rust connector has a handful:
+    /// its module and the component model's shims). Default: 16.
+    pub max_core_instances_per_component: u32,
+    /// Linear memories one component may contain. Default: 2.
+    pub max_memories_per_component: u32,
+    /// Tables one component may contain. Default: 4.
+    pub max_tables_per_component: u32,
+    /// Slots a host keeps warm for reuse after their instance is gone (wasmtime's
+    /// `max_unused_warm_slots`). Default: 100.
+    pub max_unused_warm_slots: u32,
+}
+
+impl Default for PoolingConfig {
+    fn default() -> Self {
+        Self {
+            max_instances: 1000,
+            max_core_instances_per_component: 16,
+            max_memories_per_component: 2,
+            max_tables_per_component: 4,
+            max_unused_warm_slots: 100,
+        }
+    }
 }
 
 impl Default for HostConfig {
@@ -60,6 +112,8 @@ impl Default for HostConfig {
             rate_budget: Some(RateBudgetConfig::default()),
             coordination: Coordination::InProcess,
             alert_lease: Duration::from_secs(30),
+            compile_cache: None,
+            pooling: None,
         }
     }
 }

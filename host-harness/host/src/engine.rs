@@ -4,11 +4,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use wasmtime::component::{Component, Linker};
-use wasmtime::{Config, Engine};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use crate::bindings::HostIndices;
+use crate::cache::{CompileCache, CompileCacheStats};
 use crate::config::Coordination;
-use crate::config::HostConfig;
+use crate::config::{HostConfig, PoolingConfig};
 use crate::connector::LoadedConnector;
 use crate::contract::{contract_of, ContractSupport};
 use crate::coordination::{Coordinator, HostCoordination};
@@ -60,9 +61,15 @@ impl ConnectorHost {
     }
 
     fn build(config: HostConfig, shared: Option<Arc<dyn Coordinator>>) -> Result<Self, HostError> {
-        let mut wasm_config = Config::new();
-        wasm_config.wasm_component_model(true);
-        wasm_config.epoch_interruption(true);
+        let wasm_config = wasm_config(&config);
+        Self::build_with(config, shared, wasm_config)
+    }
+
+    fn build_with(
+        config: HostConfig,
+        shared: Option<Arc<dyn Coordinator>>,
+        wasm_config: Config,
+    ) -> Result<Self, HostError> {
         let engine = Engine::new(&wasm_config).map_err(|e| HostError::Engine(describe(&e)))?;
 
         let mut linker = Linker::<SessionState>::new(&engine);
@@ -79,6 +86,7 @@ impl ConnectorHost {
             shared: Arc::new(HostShared {
                 engine,
                 linker,
+                compile_cache: config.compile_cache.clone().map(CompileCache::new),
                 config,
                 coordination,
             }),
@@ -93,25 +101,48 @@ impl ConnectorHost {
     /// Reads and compiles the component at `path` and checks it against the host: every import
     /// must be provided by the linker and the `psa:connector/connector@0.2.0` export must have
     /// the expected functions and types. Compilation is CPU-bound (seconds for a release
-    /// build); in async code call it from `tokio::task::spawn_blocking`.
+    /// build); in async code call it from `tokio::task::spawn_blocking`. With
+    /// [`HostConfig::compile_cache`] a component compiled before by an engine like this one is
+    /// read from the cache instead (milliseconds; see [`crate::cache`]); the checks run either
+    /// way.
     pub fn load(&self, path: impl AsRef<Path>) -> Result<LoadedConnector, HostError> {
         let path = path.as_ref();
-        let component =
-            Component::from_file(&self.shared.engine, path).map_err(|e| HostError::Load {
-                path: path.to_path_buf(),
-                message: describe(&e),
-            })?;
+        let failed = |message: String| HostError::Load {
+            path: path.to_path_buf(),
+            message,
+        };
+        let component = match &self.shared.compile_cache {
+            Some(cache) => {
+                let bytes = std::fs::read(path).map_err(|e| failed(e.to_string()))?;
+                cache.load(&self.shared.engine, &bytes)
+            }
+            None => Component::from_file(&self.shared.engine, path),
+        }
+        .map_err(|e| failed(describe(&e)))?;
         self.prepare(component, Some(path.to_path_buf()))
     }
 
     /// Like [`Self::load`], for a component held in memory.
     pub fn load_bytes(&self, bytes: &[u8]) -> Result<LoadedConnector, HostError> {
-        let component =
-            Component::new(&self.shared.engine, bytes).map_err(|e| HostError::Load {
-                path: PathBuf::from("<memory>"),
-                message: describe(&e),
-            })?;
+        let component = match &self.shared.compile_cache {
+            Some(cache) => cache.load(&self.shared.engine, bytes),
+            None => Component::new(&self.shared.engine, bytes),
+        }
+        .map_err(|e| HostError::Load {
+            path: PathBuf::from("<memory>"),
+            message: describe(&e),
+        })?;
         self.prepare(component, None)
+    }
+
+    /// What the compile cache has done since this host was created (all zero without
+    /// [`HostConfig::compile_cache`]).
+    pub fn compile_cache_stats(&self) -> CompileCacheStats {
+        self.shared
+            .compile_cache
+            .as_ref()
+            .map(CompileCache::stats)
+            .unwrap_or_default()
     }
 
     fn prepare(
@@ -180,6 +211,43 @@ impl ConnectorHost {
     }
 }
 
+/// The engine's configuration: components, epoch interruption and, with
+/// [`HostConfig::pooling`], the pooling allocator sized from the host's limits.
+fn wasm_config(config: &HostConfig) -> Config {
+    let mut wasm_config = Config::new();
+    wasm_config.wasm_component_model(true);
+    wasm_config.epoch_interruption(true);
+    if let Some(pooling) = &config.pooling {
+        wasm_config.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling_allocation(
+            pooling,
+            config.memory_limit_bytes,
+        )));
+    }
+    wasm_config
+}
+
+/// wasmtime's pooling limits for `pooling`, each linear memory capped at `memory_limit_bytes`
+/// (the store's limiter enforces the same cap first and traps on a denied grow).
+fn pooling_allocation(
+    pooling: &PoolingConfig,
+    memory_limit_bytes: usize,
+) -> PoolingAllocationConfig {
+    let instances = pooling.max_instances.max(1);
+    let mut allocation = PoolingAllocationConfig::new();
+    allocation
+        .total_component_instances(instances)
+        .total_core_instances(instances.saturating_mul(pooling.max_core_instances_per_component))
+        .total_memories(instances.saturating_mul(pooling.max_memories_per_component))
+        .total_tables(instances.saturating_mul(pooling.max_tables_per_component))
+        .total_stacks(instances)
+        .max_core_instances_per_component(pooling.max_core_instances_per_component)
+        .max_memories_per_component(pooling.max_memories_per_component)
+        .max_tables_per_component(pooling.max_tables_per_component)
+        .max_memory_size(memory_limit_bytes)
+        .max_unused_warm_slots(pooling.max_unused_warm_slots);
+    allocation
+}
+
 fn spawn_epoch_ticker(engine: &Engine) -> Result<(), HostError> {
     let weak = engine.weak();
     std::thread::Builder::new()
@@ -199,6 +267,185 @@ fn spawn_epoch_ticker(engine: &Engine) -> Result<(), HostError> {
 mod tests {
     use super::*;
     use crate::test_support::{dummy_component, dummy_connector, dummy_connector_of};
+
+    /// A fresh cache directory of this test.
+    fn cache_dir(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("psa-host-cache-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    fn cached_host(dir: &Path) -> ConnectorHost {
+        ConnectorHost::new(HostConfig {
+            compile_cache: Some(dir.to_path_buf()),
+            ..HostConfig::default()
+        })
+        .unwrap()
+    }
+
+    fn entries(dir: &Path) -> Vec<PathBuf> {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        entries
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_second_load_comes_from_the_compile_cache_and_is_checked_the_same() {
+        let dir = cache_dir("hit");
+        let bytes = dummy_component("host", None);
+        let path = dir.join("connector.wasm");
+        let first = cached_host(&dir);
+        first.load_bytes(&bytes).unwrap();
+        assert_eq!(
+            first.compile_cache_stats(),
+            CompileCacheStats {
+                misses: 1,
+                ..Default::default()
+            }
+        );
+        let written = entries(&dir);
+        assert_eq!(written.len(), 1, "{written:?}");
+        assert!(
+            written[0].extension().is_some_and(|e| e == "cwasm"),
+            "{written:?}"
+        );
+
+        // Another host (another process, as far as the cache knows) and `load(path)`.
+        std::fs::write(&path, &bytes).unwrap();
+        let second = cached_host(&dir);
+        let loaded = second.load(&path).unwrap();
+        assert_eq!(
+            second.compile_cache_stats(),
+            CompileCacheStats {
+                hits: 1,
+                ..Default::default()
+            }
+        );
+        // The deserialized component is the same connector: checked, and it runs (the
+        // dummy's `info` traps inside the component).
+        assert_eq!(loaded.contract_version(), crate::contract::CURRENT);
+        let err = loaded.info().await.err().unwrap();
+        assert!(matches!(err, HostError::Trap { .. }), "{err}");
+
+        // A component the host refuses is refused from the cache too.
+        let greedy = dummy_component(
+            "greedy",
+            Some(
+                "package test:extra;
+                interface secrets { reveal: func() -> string; }
+                world greedy { import secrets; export psa:connector/connector@0.2.0; }",
+            ),
+        );
+        for host in [&first, &second] {
+            let err = host.load_bytes(&greedy).err().unwrap();
+            assert!(matches!(err, HostError::Incompatible(_)), "{err}");
+        }
+        assert_eq!(second.compile_cache_stats().hits, 2);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_corrupt_cache_entry_is_compiled_again_and_overwritten() {
+        let dir = cache_dir("corrupt");
+        let bytes = dummy_component("host", None);
+        cached_host(&dir).load_bytes(&bytes).unwrap();
+        let entry = entries(&dir).remove(0);
+        let good = std::fs::read(&entry).unwrap();
+
+        for corrupt in [
+            b"not a compiled component".to_vec(),
+            good[..good.len() / 2].to_vec(),
+            Vec::new(),
+        ] {
+            std::fs::write(&entry, &corrupt).unwrap();
+            let host = cached_host(&dir);
+            host.load_bytes(&bytes).unwrap();
+            assert_eq!(
+                host.compile_cache_stats(),
+                CompileCacheStats {
+                    misses: 1,
+                    rejected: 1,
+                    ..Default::default()
+                }
+            );
+            // Overwritten with a good entry: the next host hits.
+            let next = cached_host(&dir);
+            next.load_bytes(&bytes).unwrap();
+            assert_eq!(next.compile_cache_stats().hits, 1);
+        }
+        // No temporary files left behind.
+        assert_eq!(entries(&dir), vec![entry]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_engine_configured_differently_does_not_reuse_entries() {
+        let dir = cache_dir("engines");
+        let bytes = dummy_component("host", None);
+        let config = HostConfig {
+            compile_cache: Some(dir.clone()),
+            ..HostConfig::default()
+        };
+        cached_host(&dir).load_bytes(&bytes).unwrap();
+        // The same host settings on an engine that compiles differently: code without epoch
+        // checks, which would run past every call deadline if this host mapped it.
+        let mut other = wasm_config(&config);
+        other.epoch_interruption(false);
+        let no_epochs = ConnectorHost::build_with(config.clone(), None, other.clone()).unwrap();
+        no_epochs.load_bytes(&bytes).unwrap();
+        assert_eq!(
+            no_epochs.compile_cache_stats(),
+            CompileCacheStats {
+                misses: 1,
+                ..Default::default()
+            }
+        );
+        assert_eq!(entries(&dir).len(), 2);
+        // One engine's entry under the other's name (as if the key had collided) is refused
+        // by wasmtime's own check of the engine settings, and compiled again; never run.
+        let ours = dir.join(format!(
+            "{}.cwasm",
+            crate::cache::cache_key(&cached_host(&dir).shared.engine, &bytes)
+        ));
+        let theirs = dir.join(format!(
+            "{}.cwasm",
+            crate::cache::cache_key(&no_epochs.shared.engine, &bytes)
+        ));
+        std::fs::copy(&ours, &theirs).unwrap();
+        let again = ConnectorHost::build_with(config, None, other).unwrap();
+        again.load_bytes(&bytes).unwrap();
+        assert_eq!(
+            again.compile_cache_stats(),
+            CompileCacheStats {
+                misses: 1,
+                rejected: 1,
+                ..Default::default()
+            }
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_pooling_allocator_instantiates_from_its_slots() {
+        let host = ConnectorHost::new(HostConfig {
+            pooling: Some(crate::PoolingConfig {
+                max_instances: 2,
+                ..Default::default()
+            }),
+            ..HostConfig::default()
+        })
+        .unwrap();
+        let loaded = host.load_bytes(&dummy_component("host", None)).unwrap();
+        // Instantiation works from the pool (the dummy's `info` then traps in the guest).
+        for _ in 0..5 {
+            let err = loaded.info().await.err().unwrap();
+            assert!(matches!(err, HostError::Trap { .. }), "{err}");
+        }
+    }
 
     #[test]
     fn garbage_fails_to_load_with_the_path() {

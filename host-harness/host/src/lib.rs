@@ -62,6 +62,7 @@
 
 mod adapter;
 mod bindings;
+pub mod cache;
 pub mod config;
 mod connector;
 pub mod contract;
@@ -83,7 +84,8 @@ mod state;
 mod test_support;
 
 pub use bindings::types;
-pub use config::{Coordination, HostConfig, RateBudgetConfig, RedisCoordination};
+pub use cache::CompileCacheStats;
+pub use config::{Coordination, HostConfig, PoolingConfig, RateBudgetConfig, RedisCoordination};
 pub use connector::LoadedConnector;
 pub use coordination::{CoordinationError, Coordinator};
 pub use engine::ConnectorHost;

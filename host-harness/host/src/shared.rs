@@ -12,6 +12,7 @@ use wasmtime::component::{ComponentExportIndex, InstancePre, Linker};
 use wasmtime::Engine;
 
 use crate::bindings::HostIndices;
+use crate::cache::CompileCache;
 use crate::config::HostConfig;
 use crate::contract::{ContractSupport, ContractVersion};
 use crate::coordination::HostCoordination;
@@ -27,6 +28,8 @@ pub(crate) struct HostShared {
     pub(crate) linker: Linker<SessionState>,
     pub(crate) config: HostConfig,
     pub(crate) coordination: Arc<HostCoordination>,
+    /// The compile cache, when [`HostConfig::compile_cache`] names a directory.
+    pub(crate) compile_cache: Option<CompileCache>,
 }
 
 /// A compiled, type-checked component: what every session of it is instantiated from.
