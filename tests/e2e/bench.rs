@@ -25,10 +25,16 @@ async fn bench(psa: Psa, component: PathBuf) {
         psa,
         iterations: 5,
         concurrency: 2,
+        cache_dir: None,
     })
     .await
     .expect("the bench runs");
-    for samples in [report.open, report.in_guest_call, report.http_call] {
+    for samples in [
+        report.open,
+        report.open_pooled,
+        report.in_guest_call,
+        report.http_call,
+    ] {
         assert_eq!(samples.count, 5);
         assert!(
             samples.min <= samples.median
@@ -38,4 +44,7 @@ async fn bench(psa: Psa, component: PathBuf) {
     }
     assert!(report.throughput_per_second > 0.0);
     assert!(report.component_bytes > 0);
+    // At least 5 loads from the cache (the bench checks each one hit it).
+    assert!(report.cache_load.count >= 5, "{:?}", report.cache_load);
+    assert!(report.cache_entry_bytes > 0);
 }

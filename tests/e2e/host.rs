@@ -216,8 +216,7 @@ async fn with_pooling_the_memory_cap_holds() {
                     .unwrap()
                     .list_organizations(&query)
                     .await
-                    .err()
-                    .expect("no call grows past the initial memory")
+                    .expect_err("no call grows past the initial memory")
             }
         },
     };

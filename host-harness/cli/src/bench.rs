@@ -2,7 +2,10 @@
 //! component, per session and per call. Numbers are measured, never asserted in tests.
 //!
 //! - compile: loading the component (cranelift compile, import/export checks), once per process;
-//! - open: a new session (a fresh store, instantiation from the `InstancePre`, `session.open`);
+//! - cache load: loading it from the compile cache instead (mapping the compiled code written by
+//!   an earlier load, import/export checks), as every process after the first does;
+//! - open: a new session (a fresh store, instantiation from the `InstancePre`, `session.open`),
+//!   with wasmtime's on-demand allocator (the library's default) and with its pooling allocator;
 //! - in-guest call: `list-statuses` answered from the session's cache (no HTTP): the cost of
 //!   crossing into the component and back;
 //! - HTTP call: `get-organization`, one request through wasi-http, the policy and the loopback mock;
@@ -12,7 +15,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::psa::{Psa, PsaMock};
-use psa_host::{ConnectorHost, ConnectorSession, HostConfig, LoadedConnector};
+use psa_host::{ConnectorHost, ConnectorSession, HostConfig, LoadedConnector, PoolingConfig};
 
 /// What to measure.
 #[derive(Debug, Clone)]
@@ -25,6 +28,9 @@ pub struct BenchConfig {
     pub iterations: usize,
     /// Sessions in parallel for the throughput run.
     pub concurrency: usize,
+    /// An empty directory for the compile cache measurement (removed afterwards); default: a
+    /// new one in the system's temporary directory.
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// Distribution of one measurement.
@@ -63,8 +69,17 @@ pub struct BenchReport {
     pub component_bytes: u64,
     /// Compiling and checking the component.
     pub compile: Duration,
+    /// The first load with a compile cache: compiling, checking, serializing and writing the
+    /// entry.
+    pub cache_miss: Duration,
+    /// Loads from the compile cache (each a new host, as a new process would have).
+    pub cache_load: Samples,
+    /// Size of the compile cache's entry for the component.
+    pub cache_entry_bytes: u64,
     /// Opening a session.
     pub open: Samples,
+    /// Opening a session on a host with the pooling allocator.
+    pub open_pooled: Samples,
     /// A call answered inside the component.
     pub in_guest_call: Samples,
     /// A call making one HTTP request.
@@ -109,13 +124,27 @@ pub async fn run_bench(config: BenchConfig) -> anyhow::Result<BenchReport> {
     // `info` is cached by the loaded connector after its first call; take it out of `open`.
     connector.info().await?;
 
-    let mut opens = Vec::with_capacity(iterations);
-    for _ in 0..iterations {
-        let started = Instant::now();
-        let session = open(&connector, &mock).await?;
-        opens.push(started.elapsed());
-        session.close().await?;
-    }
+    let cache = measure_compile_cache(&config, iterations).await?;
+
+    let opens = session_opens(&connector, &mock, iterations).await?;
+    let pooled_host = ConnectorHost::new(HostConfig {
+        rate_budget: None,
+        pooling: Some(PoolingConfig {
+            // The throughput run's sessions and the one above, with room to spare.
+            max_instances: u32::try_from(config.concurrency)
+                .unwrap_or(u32::MAX)
+                .saturating_add(16),
+            ..PoolingConfig::default()
+        }),
+        compile_cache: Some(cache.dir.clone()),
+        ..HostConfig::default()
+    })?;
+    let path = config.component.clone();
+    let pooled = tokio::task::spawn_blocking(move || pooled_host.load(path)).await??;
+    pooled.info().await?;
+    let opens_pooled = session_opens(&pooled, &mock, iterations).await?;
+    drop(pooled);
+    let _ = std::fs::remove_dir_all(&cache.dir);
 
     let mut session = open(&connector, &mock).await?;
     let warm = session.list_statuses().await?;
@@ -166,10 +195,100 @@ pub async fn run_bench(config: BenchConfig) -> anyhow::Result<BenchReport> {
     Ok(BenchReport {
         component_bytes,
         compile,
+        cache_miss: cache.miss,
+        cache_load: cache.loads,
+        cache_entry_bytes: cache.entry_bytes,
         open: Samples::of(opens),
+        open_pooled: Samples::of(opens_pooled),
         in_guest_call: Samples::of(in_guest),
         http_call: Samples::of(http),
         throughput_per_second,
         concurrency,
+    })
+}
+
+/// `iterations` sessions of `connector` opened and closed one after the other: the time of
+/// each open.
+async fn session_opens(
+    connector: &LoadedConnector,
+    mock: &PsaMock,
+    iterations: usize,
+) -> anyhow::Result<Vec<Duration>> {
+    let mut opens = Vec::with_capacity(iterations);
+    for _ in 0..iterations {
+        let started = Instant::now();
+        let session = open(connector, mock).await?;
+        opens.push(started.elapsed());
+        session.close().await?;
+    }
+    Ok(opens)
+}
+
+/// What [`measure_compile_cache`] measured, and the cache directory it filled.
+struct CacheFigures {
+    dir: PathBuf,
+    miss: Duration,
+    loads: Samples,
+    entry_bytes: u64,
+}
+
+/// One load into an empty compile cache (the miss), then loads from it, each on a new host.
+async fn measure_compile_cache(
+    config: &BenchConfig,
+    iterations: usize,
+) -> anyhow::Result<CacheFigures> {
+    static RUN: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let dir = config.cache_dir.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!(
+            "psa-harness-bench-cache-{}-{}",
+            std::process::id(),
+            RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ))
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    let host_config = HostConfig {
+        rate_budget: None,
+        compile_cache: Some(dir.clone()),
+        ..HostConfig::default()
+    };
+    let component = config.component.clone();
+    let dir_of_task = dir.clone();
+    let samples = iterations.clamp(5, 50);
+    let (miss, loads) = tokio::task::spawn_blocking(move || {
+        let host = ConnectorHost::new(host_config.clone())?;
+        let started = Instant::now();
+        host.load(&component)?;
+        let miss = started.elapsed();
+        anyhow::ensure!(
+            host.compile_cache_stats().misses == 1,
+            "the first load into {} did not compile",
+            dir_of_task.display()
+        );
+        let mut loads = Vec::with_capacity(samples);
+        for _ in 0..samples {
+            let host = ConnectorHost::new(host_config.clone())?;
+            let started = Instant::now();
+            host.load(&component)?;
+            loads.push(started.elapsed());
+            anyhow::ensure!(
+                host.compile_cache_stats().hits == 1,
+                "a load from {} did not hit the cache: {:?}",
+                dir_of_task.display(),
+                host.compile_cache_stats()
+            );
+        }
+        anyhow::Ok((miss, loads))
+    })
+    .await??;
+    let entry_bytes = std::fs::read_dir(&dir)?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "cwasm"))
+        .map(|e| e.metadata().map(|m| m.len()).unwrap_or(0))
+        .sum();
+    Ok(CacheFigures {
+        dir,
+        miss,
+        loads: Samples::of(loads),
+        entry_bytes,
     })
 }

@@ -54,6 +54,7 @@ pub(crate) async fn run(args: BenchArgs) -> ExitCode {
         psa: args.psa,
         iterations: args.iterations,
         concurrency: args.concurrency,
+        cache_dir: None,
     };
     let report = match run_bench(config).await {
         Ok(report) => report,
@@ -73,10 +74,17 @@ pub(crate) async fn run(args: BenchArgs) -> ExitCode {
     );
     println!("compile + check component:          {}", ms(report.compile));
     println!(
+        "first load with a compile cache:    {} (compile, check, write a {} KiB entry)",
+        ms(report.cache_miss),
+        report.cache_entry_bytes / 1024
+    );
+    println!(
         "{:<34} {:>12} {:>12} {:>12} {:>12}",
         "", "min", "median", "p95", "max"
     );
+    row("load from the compile cache", &report.cache_load);
     row("open session (instantiate + open)", &report.open);
+    row("open session, pooling allocator", &report.open_pooled);
     row("call answered in the component", &report.in_guest_call);
     row("call with one HTTP request", &report.http_call);
     println!(

@@ -8,6 +8,7 @@ use clap::{Args, Subcommand};
 use psa_host::json::connector_error_json;
 use serde_json::{json, Value};
 
+use super::compile_cache::CompileCacheArgs;
 use super::settings::{read_json, read_settings};
 use crate::{component_path, load, EXIT_CONNECTOR_ERROR, EXIT_HOST_ERROR};
 use psa_host::{ConnectorSession, HostError};
@@ -29,6 +30,9 @@ pub struct CallArgs {
     /// shared with every host using it. Default: this process only.
     #[arg(long, value_name = "URL")]
     pub redis: Option<String>,
+    /// Where compiled components are kept.
+    #[command(flatten)]
+    pub cache: CompileCacheArgs,
     /// The operation.
     #[command(subcommand)]
     pub op: Op,
@@ -280,9 +284,11 @@ pub(crate) async fn run(args: CallArgs, verbose: bool) -> ExitCode {
 async fn execute(args: CallArgs, verbose: bool) -> Result<Outcome, String> {
     let (op, call_args) = args.op.to_call()?;
     let path = component_path(args.component).map_err(|e| e.to_string())?;
-    let (host, connector) = load(crate::host_config(args.redis), path)
-        .await
-        .map_err(|e| e.to_string())?;
+    let config = psa_host::HostConfig {
+        compile_cache: args.cache.dir(),
+        ..crate::host_config(args.redis)
+    };
+    let (host, connector) = load(config, path).await.map_err(|e| e.to_string())?;
     if op == "info" {
         return connector
             .info_json()

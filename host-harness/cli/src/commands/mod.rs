@@ -2,6 +2,7 @@
 
 pub(crate) mod bench;
 pub(crate) mod call;
+pub(crate) mod compile_cache;
 pub(crate) mod conformance;
 pub mod demo;
 mod demo_lifecycle;
