@@ -61,9 +61,19 @@ pub struct Component<'a> {
 pub fn build(component: &Component) {
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR"));
     // OUT_DIR = <target>/<profile>/build/<crate>-<hash>/out
+    // One nested target dir per source tree: two clones of the workspace sharing one
+    // CARGO_TARGET_DIR must not mix their artifacts (cargo takes a crate built from the other
+    // clone's sources for fresh, and links two copies of the SDK).
+    let building_package =
+        PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let dir_name = format!(
+        "{}-{:016x}",
+        component.target_dir_name,
+        tree_hash(&building_package)
+    );
     let target_dir = out_dir.ancestors().nth(3).map_or_else(
-        || out_dir.join(component.target_dir_name),
-        |profile_dir| profile_dir.join(component.target_dir_name),
+        || out_dir.join(&dir_name),
+        |profile_dir| profile_dir.join(&dir_name),
     );
     let wasm = target_dir
         .join("wasm32-wasip2")
@@ -228,4 +238,16 @@ fn lock_file(path: PathBuf) -> Option<std::fs::File> {
         .ok()?;
     file.lock().ok()?;
     Some(file)
+}
+
+/// A stable hash of where `dir` is (its canonical path): the package whose build script builds
+/// components, so that its components share one nested target dir and another clone gets its
+/// own.
+fn tree_hash(dir: &Path) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let path = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    // `DefaultHasher::new()` has fixed keys: the same path gives the same name in every build.
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    path.hash(&mut hasher);
+    hasher.finish()
 }
