@@ -31,6 +31,9 @@ pub struct BenchConfig {
     /// An empty directory for the compile cache measurement (removed afterwards); default: a
     /// new one in the system's temporary directory.
     pub cache_dir: Option<PathBuf>,
+    /// Sessions kept open at once, each after one call, for the memory a live session costs
+    /// (0: not measured).
+    pub live_sessions: usize,
 }
 
 /// Distribution of one measurement.
@@ -88,6 +91,11 @@ pub struct BenchReport {
     pub throughput_per_second: f64,
     /// Sessions used for the throughput.
     pub concurrency: usize,
+    /// Sessions kept open for the memory measurement.
+    pub live_sessions: usize,
+    /// How much the process's resident set grew with them open (Linux `VmRSS`; `None`
+    /// elsewhere or when not measured).
+    pub live_sessions_rss_bytes: Option<u64>,
 }
 
 async fn open(connector: &LoadedConnector, mock: &PsaMock) -> anyhow::Result<ConnectorSession> {
@@ -190,6 +198,8 @@ pub async fn run_bench(config: BenchConfig) -> anyhow::Result<BenchReport> {
     }
     let throughput_per_second =
         (per_session * concurrency) as f64 / started.elapsed().as_secs_f64();
+    let live_sessions_rss_bytes =
+        live_sessions_rss(&connector, &mock, psa, config.live_sessions).await?;
     mock.shutdown().await;
 
     Ok(BenchReport {
@@ -204,7 +214,42 @@ pub async fn run_bench(config: BenchConfig) -> anyhow::Result<BenchReport> {
         http_call: Samples::of(http),
         throughput_per_second,
         concurrency,
+        live_sessions: config.live_sessions,
+        live_sessions_rss_bytes,
     })
+}
+
+/// How much this process's resident set grows with `count` sessions open, each after one
+/// HTTP call (its token and discovery cached, as a platform's idle sessions are).
+async fn live_sessions_rss(
+    connector: &LoadedConnector,
+    mock: &PsaMock,
+    psa: Psa,
+    count: usize,
+) -> anyhow::Result<Option<u64>> {
+    if count == 0 {
+        return Ok(None);
+    }
+    let Some(before) = resident_bytes() else {
+        return Ok(None);
+    };
+    let mut sessions = Vec::with_capacity(count);
+    for _ in 0..count {
+        let mut session = open(connector, mock).await?;
+        get_organization(&mut session, psa).await?;
+        sessions.push(session);
+    }
+    let after = resident_bytes();
+    drop(sessions);
+    Ok(after.map(|after| after.saturating_sub(before)))
+}
+
+/// This process's resident set (`VmRSS` of `/proc/self/status`), on Linux.
+fn resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 /// `iterations` sessions of `connector` opened and closed one after the other: the time of

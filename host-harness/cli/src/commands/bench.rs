@@ -24,6 +24,10 @@ pub struct BenchArgs {
     /// Which PSA the mock plays (and which bundled connector is the default).
     #[arg(long, value_enum, default_value_t = Psa::Halo)]
     pub psa: Psa,
+    /// Sessions kept open at once (each after one call) to measure what a live session costs
+    /// in memory; 0 skips it.
+    #[arg(long, default_value_t = 1000)]
+    pub live_sessions: usize,
 }
 
 fn ms(d: Duration) -> String {
@@ -55,6 +59,7 @@ pub(crate) async fn run(args: BenchArgs) -> ExitCode {
         iterations: args.iterations,
         concurrency: args.concurrency,
         cache_dir: None,
+        live_sessions: args.live_sessions,
     };
     let report = match run_bench(config).await {
         Ok(report) => report,
@@ -91,5 +96,14 @@ pub(crate) async fn run(args: BenchArgs) -> ExitCode {
         "throughput: {:.0} HTTP calls/s over {} sessions",
         report.throughput_per_second, report.concurrency
     );
+    if let Some(bytes) = report.live_sessions_rss_bytes {
+        println!(
+            "live sessions: {} open after one call each: {:.1} MiB more resident memory \
+             ({:.0} KiB a session)",
+            report.live_sessions,
+            bytes as f64 / (1024.0 * 1024.0),
+            bytes as f64 / 1024.0 / report.live_sessions.max(1) as f64
+        );
+    }
     ExitCode::SUCCESS
 }
