@@ -77,7 +77,13 @@ impl HostCoordination {
             }
             return Ok(None);
         };
-        lock(&self.instances).insert(instance.to_string());
+        {
+            let mut instances = lock(&self.instances);
+            // Every request passes here: allocate the key only the first time.
+            if !instances.contains(instance) {
+                instances.insert(instance.to_string());
+            }
+        }
         self.budgets()
             .take_request_slot(instance, budget, self.hold, lease)
             .await
