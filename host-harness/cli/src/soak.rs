@@ -271,18 +271,7 @@ pub(crate) fn profile(psa: Psa) -> MappingProfile {
                 site_id: None,
             })
             .collect(),
-        fallback_organization_id: None,
-        priorities: vec![],
-        default_status_id: None,
-        ticket_type_id: None,
-        team_id: None,
-        category: None,
-        strategy: SyncStrategy::CreateAndUpdate,
-        reopen_window_hours: 24,
-        reopen_status_id: None,
-        close_status_id: None,
-        rules: vec![],
-        source_id: None,
+        ..MappingProfile::unmapped(SyncStrategy::CreateAndUpdate)
     }
 }
 

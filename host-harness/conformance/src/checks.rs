@@ -1346,21 +1346,7 @@ fn one_page(size: u32) -> OrganizationQuery {
 
 /// A profile that maps no tenant: ticket operations with it fail before writing.
 pub(crate) fn empty_profile(strategy: SyncStrategy) -> MappingProfile {
-    MappingProfile {
-        tenants: vec![],
-        fallback_organization_id: None,
-        priorities: vec![],
-        default_status_id: None,
-        ticket_type_id: None,
-        team_id: None,
-        category: None,
-        strategy,
-        reopen_window_hours: 24,
-        reopen_status_id: None,
-        close_status_id: None,
-        rules: vec![],
-        source_id: None,
-    }
+    MappingProfile::unmapped(strategy)
 }
 
 #[cfg(test)]
