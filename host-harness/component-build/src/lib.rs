@@ -126,6 +126,11 @@ pub fn build(component: &Component) {
         }
     }
     cmd.env("CARGO_TARGET_DIR", &target_dir);
+    // Components are shipped and loaded per tenant, so they are built for size: `z` and abort on
+    // panic (a panic already traps in wasm; abort drops the unwinding glue). The host binaries
+    // keep the workspace's `release` profile (`s`), which these variables do not reach.
+    cmd.env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "z");
+    cmd.env("CARGO_PROFILE_RELEASE_PANIC", "abort");
     eprintln!("building {}: {cmd:?}", component.artifact);
     let status = cmd
         .status()

@@ -240,6 +240,20 @@ mod tests {
     }
 
     #[test]
+    fn internationalised_host_names_work_in_every_form() {
+        // Components are built without Unicode mapping tables (idna_adapter pinned to 1.0): the
+        // ASCII form, the Unicode form and an upper-case one still reach the same host.
+        for raw in [
+            "https://xn--mnchen-3ya.example",
+            "https://münchen.example",
+            "https://MÜNCHEN.example",
+        ] {
+            let parsed = Settings::parse(&settings(&[(BASE_URL, raw)])).unwrap();
+            assert_eq!(parsed.base_url.host_str(), Some("xn--mnchen-3ya.example"));
+        }
+    }
+
+    #[test]
     fn secret_never_prints() {
         let parsed = Settings::parse(&settings(&[])).unwrap();
         assert!(!format!("{parsed:?}").contains("s3cret"));
