@@ -59,6 +59,34 @@ pub struct HostConfig {
     /// of mapping fresh memory. `None` (the default) allocates on demand; see [`PoolingConfig`]
     /// for what the pool costs and when it pays.
     pub pooling: Option<PoolingConfig>,
+    /// CA certificates the host trusts in addition to the Mozilla root program
+    /// (`webpki-roots`, compiled in; the system's store is not read): each entry is PEM text
+    /// holding one or more `-----BEGIN CERTIFICATE-----` blocks. For a self-hosted HaloPSA or
+    /// an on-premise ConnectWise behind an internal CA. An entry that is not valid PEM or
+    /// holds no usable certificate fails [`ConnectorHost::new`](crate::ConnectorHost::new)
+    /// with [`HostError::InvalidCaCertificate`](crate::HostError::InvalidCaCertificate)
+    /// naming its index. Default: none.
+    ///
+    /// ```no_run
+    /// use psa_host::{ConnectorHost, HostConfig};
+    ///
+    /// # fn run() -> anyhow::Result<()> {
+    /// let internal_ca = std::fs::read_to_string("/etc/acme/internal-ca.pem")?;
+    /// let host = ConnectorHost::new(HostConfig {
+    ///     extra_ca_pem: vec![internal_ca],
+    ///     ..HostConfig::default()
+    /// })?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub extra_ca_pem: Vec<String>,
+    /// Idle keep-alive connections the host keeps per PSA instance (`scheme://host:port`)
+    /// for later requests of any of its sessions. Connections in use are bounded by the
+    /// requests in flight (sessions calling at once, the rate budget), not by this; see
+    /// [`crate::http_client`]. Zero disables reuse. Default: 32.
+    pub max_idle_connections_per_instance: usize,
+    /// How long an idle connection is kept before it is closed. Default: 60 s.
+    pub idle_connection_timeout: Duration,
 }
 
 /// Limits of the pooling allocator ([`HostConfig::pooling`]). Each slot's linear memory is
@@ -114,6 +142,9 @@ impl Default for HostConfig {
             alert_lease: Duration::from_secs(30),
             compile_cache: None,
             pooling: None,
+            extra_ca_pem: Vec::new(),
+            max_idle_connections_per_instance: 32,
+            idle_connection_timeout: Duration::from_secs(60),
         }
     }
 }

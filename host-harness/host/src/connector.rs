@@ -84,7 +84,9 @@ impl LoadedConnector {
             Ok(policy) => Arc::new(policy),
             Err(problem) => return Ok(Err(ConnectorError::InvalidSettings(problem))),
         };
-        let stats = Arc::new(StatsCounters::default());
+        let stats = Arc::new(StatsCounters::with_connections(
+            self.shared.http.counters.clone(),
+        ));
         let coordination = Arc::new(CallCoordination::new(self.shared.coordination.clone()));
         let mut guest = GuestInstance::new(
             &self.shared,

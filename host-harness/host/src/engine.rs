@@ -75,6 +75,7 @@ impl ConnectorHost {
         let mut linker = Linker::<SessionState>::new(&engine);
         add_connector_imports(&mut linker).map_err(|e| HostError::Engine(describe(&e)))?;
 
+        let http = Arc::new(crate::http_client::HttpClient::new(&config)?);
         spawn_epoch_ticker(&engine)?;
         let coordination = Arc::new(HostCoordination::new(
             shared,
@@ -89,6 +90,7 @@ impl ConnectorHost {
                 compile_cache: config.compile_cache.clone().map(CompileCache::new),
                 config,
                 coordination,
+                http,
             }),
         })
     }

@@ -65,6 +65,15 @@ pub enum HostError {
     /// busy, or the call lost its lease. Nothing was lost: retry the call.
     #[error(transparent)]
     Coordination(#[from] crate::coordination::CoordinationError),
+    /// An entry of [`HostConfig::extra_ca_pem`](crate::HostConfig::extra_ca_pem) is not PEM
+    /// text holding usable CA certificates.
+    #[error("HostConfig::extra_ca_pem[{index}]: {message}")]
+    InvalidCaCertificate {
+        /// Position of the entry in `extra_ca_pem`.
+        index: usize,
+        /// What is wrong with it.
+        message: String,
+    },
     /// An I/O error of the host.
     #[error(transparent)]
     Io(#[from] std::io::Error),

@@ -43,6 +43,7 @@ impl GuestInstance {
             policy,
             coordination,
             stats,
+            shared.http.clone(),
             config.request_timeout,
             config.max_response_bytes,
         );

@@ -70,6 +70,7 @@ mod convert;
 pub mod coordination;
 mod engine;
 pub mod error;
+pub mod http_client;
 mod imports;
 mod instance;
 #[cfg(feature = "json")]

@@ -4,7 +4,8 @@
 //! which the connector reports as `connector-error::transport`) → coordination: the call's
 //! lease on its alert, if it holds one, is still its own (fencing), and a slot of the PSA
 //! instance's rate budget (waits for one; see [`crate::coordination`]) → timeouts clamped to [`HostConfig::request_timeout`] →
-//! [`wasmtime_wasi_http::default_send_request`] → response body capped at
+//! the host's pooled keep-alive client ([`crate::http_client`]: a connection reused when one
+//! to the instance is idle, TLS trust, certificate errors worded for the admin) → response body capped at
 //! [`HostConfig::max_response_bytes`]. Logs carry method, origin and path only: never the
 //! query string, header values (`Authorization`!) or bodies.
 //!
@@ -20,6 +21,7 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
 
 use crate::coordination::CallCoordination;
+use crate::http_client::{ConnectionCounters, HttpClient};
 use crate::policy::EgressPolicy;
 
 /// Counts of the HTTP requests one session's guest made.
@@ -41,18 +43,38 @@ pub struct RequestStats {
     pub client_error: u64,
     /// Responses with a 5xx status.
     pub server_error: u64,
+    /// Connections the host opened (TCP connected and, over `https`, TLS handshake done).
+    /// Counted per host: every session of one [`ConnectorHost`](crate::ConnectorHost)
+    /// shares its connections and shows the same figure, including other sessions' requests.
+    pub connections_opened: u64,
+    /// Requests answered on a connection an earlier request had already used (keep-alive).
+    /// Per host, like `connections_opened`.
+    pub connections_reused: u64,
+    /// Connections that could not be opened (refused, DNS, connect timeout, TLS handshake or
+    /// certificate). Per host, like `connections_opened`.
+    pub connections_failed: u64,
 }
 
-/// Lock-free counters behind [`RequestStats`], shared by the hooks and the session handle.
+/// Lock-free counters behind [`RequestStats`], shared by the hooks and the session handle;
+/// the connection counts are the host's.
 #[derive(Debug, Default)]
 pub(crate) struct StatsCounters {
     total: AtomicU64,
     denied: AtomicU64,
     failed: AtomicU64,
     by_class: [AtomicU64; 5],
+    connections: Arc<ConnectionCounters>,
 }
 
 impl StatsCounters {
+    /// A session's counters, showing the host's connection counts.
+    pub(crate) fn with_connections(connections: Arc<ConnectionCounters>) -> Self {
+        Self {
+            connections,
+            ..Self::default()
+        }
+    }
+
     fn bump(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
     }
@@ -73,6 +95,9 @@ impl StatsCounters {
             redirection: get(&self.by_class[2]),
             client_error: get(&self.by_class[3]),
             server_error: get(&self.by_class[4]),
+            connections_opened: get(&self.connections.opened),
+            connections_reused: get(&self.connections.reused),
+            connections_failed: get(&self.connections.failed),
         }
     }
 }
@@ -82,6 +107,7 @@ pub struct OutboundHooks {
     policy: Arc<EgressPolicy>,
     coordination: Arc<CallCoordination>,
     stats: Arc<StatsCounters>,
+    http: Arc<HttpClient>,
     request_timeout: Duration,
     max_response_bytes: u64,
 }
@@ -91,6 +117,7 @@ impl OutboundHooks {
         policy: Arc<EgressPolicy>,
         coordination: Arc<CallCoordination>,
         stats: Arc<StatsCounters>,
+        http: Arc<HttpClient>,
         request_timeout: Duration,
         max_response_bytes: u64,
     ) -> Self {
@@ -98,6 +125,7 @@ impl OutboundHooks {
             policy,
             coordination,
             stats,
+            http,
             request_timeout,
             max_response_bytes,
         }
@@ -138,6 +166,7 @@ impl WasiHttpHooks for OutboundHooks {
         let options = clamp(options, self.request_timeout);
         let coordination = self.coordination.clone();
         let stats = self.stats.clone();
+        let http = self.http.clone();
         let max = self.max_response_bytes;
         Box::new(async move {
             let instance = origin.to_string();
@@ -150,13 +179,13 @@ impl WasiHttpHooks for OutboundHooks {
                 }
             };
             tracing::debug!(%method, %origin, %path, "connector request");
-            let sent = wasmtime_wasi_http::default_send_request(request, Some(options)).await;
+            let sent = http.send(request, options, &instance).await;
             coordination.after_request(&instance, slot).await;
-            let (response, io) = match sent {
+            let response = match sent {
                 Ok(ok) => ok,
                 Err(err) => {
                     StatsCounters::bump(&stats.failed);
-                    tracing::debug!(%method, %origin, %path, error = %err, "connector request failed");
+                    tracing::info!(%method, %origin, %path, error = %err, "connector request failed");
                     return Err(err);
                 }
             };
@@ -183,7 +212,8 @@ impl WasiHttpHooks for OutboundHooks {
                     })
                     .boxed_unsync()
             });
-            Ok((response, Box::new(io) as IoFuture))
+            // The pool drives the connection in its own task: nothing left for the caller.
+            Ok((response, Box::new(async { Ok(()) }) as IoFuture))
         })
     }
 }
@@ -215,17 +245,19 @@ mod tests {
         for url in allowed {
             policy.allow(url).unwrap();
         }
-        let stats = Arc::new(StatsCounters::default());
         let coordination = crate::coordination::HostCoordination::new(
             None,
             None,
             Duration::from_secs(30),
             Duration::from_secs(2),
         );
+        let http = Arc::new(HttpClient::new(&crate::HostConfig::default()).unwrap());
+        let stats = Arc::new(StatsCounters::with_connections(http.counters.clone()));
         let hooks = OutboundHooks::new(
             Arc::new(policy),
             Arc::new(CallCoordination::new(Arc::new(coordination))),
             stats.clone(),
+            http,
             Duration::from_secs(2),
             max_response_bytes,
         );

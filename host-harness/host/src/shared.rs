@@ -30,6 +30,8 @@ pub(crate) struct HostShared {
     pub(crate) coordination: Arc<HostCoordination>,
     /// The compile cache, when [`HostConfig::compile_cache`] names a directory.
     pub(crate) compile_cache: Option<CompileCache>,
+    /// The pooled HTTP(S) client every session's requests go through.
+    pub(crate) http: Arc<crate::http_client::HttpClient>,
 }
 
 /// A compiled, type-checked component: what every session of it is instantiated from.

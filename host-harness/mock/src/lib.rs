@@ -36,6 +36,7 @@ mod test_client;
 
 pub mod connectwise;
 pub mod halo;
+pub mod tls;
 
 pub use connectwise::{ConnectWiseConfig, MockConnectWise};
 pub use expect::Times;

@@ -13,7 +13,7 @@ use std::convert::Infallible;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -120,6 +120,8 @@ fn is_guid(s: &str) -> bool {
 #[derive(Debug)]
 struct Pipeline {
     counters: Counters,
+    /// TCP connections accepted (before any TLS handshake).
+    connections_accepted: AtomicU64,
     faults: Mutex<FaultSet>,
     limiter: Option<Mutex<Limiter>>,
 }
@@ -133,6 +135,8 @@ struct Pipeline {
 pub struct MockServer {
     pipeline: Arc<Pipeline>,
     addr: SocketAddr,
+    /// `http` or `https`.
+    scheme: &'static str,
     task: Option<JoinHandle<()>>,
     expectations: Expectations,
 }
@@ -177,11 +181,51 @@ macro_rules! mock_handle {
                 addr: std::net::SocketAddr,
                 config: $config,
             ) -> anyhow::Result<$name> {
+                Self::start_with(addr, config, None).await
+            }
+
+            /// Starts a server on `127.0.0.1` with a free port serving HTTPS with a
+            /// certificate `ca` issues for `localhost` and `127.0.0.1`;
+            /// [`base_url`](crate::MockServer::base_url) is `https://127.0.0.1:PORT`. A client
+            /// trusts it with [`TestCa::ca_pem`](crate::tls::TestCa::ca_pem).
+            pub async fn start_tls(
+                config: $config,
+                ca: &crate::tls::TestCa,
+            ) -> anyhow::Result<$name> {
+                Self::start_tls_with(config, ca.issue_for_localhost()?).await
+            }
+
+            /// Like `start_tls`, serving `cert` (an expired, wrong-name or self-signed one,
+            /// see [`crate::tls`]).
+            pub async fn start_tls_with(
+                config: $config,
+                cert: crate::tls::ServerCert,
+            ) -> anyhow::Result<$name> {
+                let loopback = std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, 0));
+                Self::start_tls_on(loopback, config, cert).await
+            }
+
+            /// Like `start_tls_with`, on `addr` (port 0 = a free port).
+            pub async fn start_tls_on(
+                addr: std::net::SocketAddr,
+                config: $config,
+                cert: crate::tls::ServerCert,
+            ) -> anyhow::Result<$name> {
+                Self::start_with(addr, config, Some(cert.acceptor()?)).await
+            }
+
+            async fn start_with(
+                addr: std::net::SocketAddr,
+                config: $config,
+                tls: Option<tokio_rustls::TlsAcceptor>,
+            ) -> anyhow::Result<$name> {
                 let (listener, addr) = crate::server::bind(addr, $what).await?;
                 let (seed, rate_limit) = (config.seed, config.rate_limit);
-                let shared = std::sync::Arc::new(<$shared>::new(config, format!("http://{addr}")));
+                let scheme = if tls.is_some() { "https" } else { "http" };
+                let shared =
+                    std::sync::Arc::new(<$shared>::new(config, format!("{scheme}://{addr}")));
                 let server =
-                    crate::MockServer::spawn(listener, addr, shared.clone(), seed, rate_limit);
+                    crate::MockServer::spawn(listener, addr, shared.clone(), seed, rate_limit, tls);
                 Ok($name { shared, server })
             }
 
@@ -225,24 +269,36 @@ impl MockServer {
         psa: Arc<P>,
         seed: u64,
         rate_limit: Option<RateLimit>,
+        tls: Option<tokio_rustls::TlsAcceptor>,
     ) -> MockServer {
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let pipeline = Arc::new(Pipeline {
             counters: Counters::default(),
+            connections_accepted: AtomicU64::new(0),
             faults: Mutex::new(FaultSet::new(seed, P::endpoint_key as KeyFn)),
             limiter: rate_limit.map(|l| Mutex::new(Limiter::new(l))),
         });
-        let task = tokio::spawn(serve(listener, pipeline.clone(), psa));
+        let task = tokio::spawn(serve(listener, pipeline.clone(), psa, tls));
         MockServer {
             pipeline,
             addr,
+            scheme,
             task: Some(task),
             expectations: Expectations::default(),
         }
     }
 
-    /// `http://127.0.0.1:PORT` (no trailing slash).
+    /// `http://127.0.0.1:PORT`, or `https://...` for a mock started with TLS (no trailing
+    /// slash).
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
+    }
+
+    /// TCP connections accepted since start (each counted before any TLS handshake, so a
+    /// client that rejects the certificate still counts): with a keep-alive client, fewer
+    /// than the requests.
+    pub fn connections_accepted(&self) -> u64 {
+        self.pipeline.connections_accepted.load(Ordering::Relaxed)
     }
 
     /// The address the server listens on.
@@ -383,14 +439,20 @@ impl std::error::Error for DropConnection {}
 
 /// Accepts connections until the task is aborted; connection tasks live in a `JoinSet`, so
 /// aborting this task aborts them all.
-async fn serve<P: Psa>(listener: TcpListener, pipeline: Arc<Pipeline>, psa: Arc<P>) {
+async fn serve<P: Psa>(
+    listener: TcpListener,
+    pipeline: Arc<Pipeline>,
+    psa: Arc<P>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
                     let _ = stream.set_nodelay(true);
-                    connections.spawn(serve_connection(stream, pipeline.clone(), psa.clone()));
+                    pipeline.connections_accepted.fetch_add(1, Ordering::Relaxed);
+                    connections.spawn(serve_connection(stream, pipeline.clone(), psa.clone(), tls.clone()));
                 }
                 Err(e) => {
                     tracing::warn!("{}: accept failed: {e}", P::LOG_NAME);
@@ -402,17 +464,29 @@ async fn serve<P: Psa>(listener: TcpListener, pipeline: Arc<Pipeline>, psa: Arc<
     }
 }
 
-async fn serve_connection<P: Psa>(stream: TcpStream, pipeline: Arc<Pipeline>, psa: Arc<P>) {
+async fn serve_connection<P: Psa>(
+    stream: TcpStream,
+    pipeline: Arc<Pipeline>,
+    psa: Arc<P>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) {
     let reset = Arc::new(AtomicBool::new(false));
-    let io = TokioIo::new(ConnIo {
+    let conn = ConnIo {
         stream,
         reset: reset.clone(),
-    });
+    };
     let service = service_fn(move |req| handle(pipeline.clone(), psa.clone(), reset.clone(), req));
-    let result = hyper::server::conn::http1::Builder::new()
-        .keep_alive(true)
-        .serve_connection(io, service)
-        .await;
+    let http = hyper::server::conn::http1::Builder::new();
+    let result = match tls {
+        None => http.serve_connection(TokioIo::new(conn), service).await,
+        Some(acceptor) => match acceptor.accept(conn).await {
+            Ok(tls) => http.serve_connection(TokioIo::new(tls), service).await,
+            Err(e) => {
+                tracing::debug!("{}: TLS handshake failed: {e}", P::LOG_NAME);
+                return;
+            }
+        },
+    };
     if let Err(e) = result {
         tracing::debug!("{}: connection ended: {e}", P::LOG_NAME);
     }

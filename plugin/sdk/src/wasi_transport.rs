@@ -9,7 +9,7 @@ use std::time::Duration;
 use wasi::http::outgoing_handler;
 use wasi::http::types::{
     ErrorCode, Fields, IncomingBody, Method as WasiMethod, OutgoingBody, OutgoingRequest,
-    RequestOptions, Scheme,
+    RequestOptions, Scheme, TlsAlertReceivedPayload,
 };
 use wasi::io::streams::StreamError;
 
@@ -181,6 +181,13 @@ fn map_error_code(code: ErrorCode) -> TransportError {
         ErrorCode::HttpResponseBodySize(_) | ErrorCode::HttpResponseHeaderSize(_) => {
             TransportError::TooLarge(MAX_BODY_BYTES)
         }
+        // A host explains some failures in words (psa-host: a TLS certificate problem, naming
+        // the PSA, the reason and the remedy): pass them on as they are.
+        ErrorCode::InternalError(Some(message))
+        | ErrorCode::TlsAlertReceived(TlsAlertReceivedPayload {
+            alert_message: Some(message),
+            ..
+        }) => TransportError::Failed(message),
         other => TransportError::Failed(format!("{other:?}")),
     }
 }
