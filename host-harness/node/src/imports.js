@@ -1,0 +1,101 @@
+// What this host gives a connector component: the imports of the `psa-connector` world
+// (wit/world.wit), from @bytecodealliance/preview2-shim, with the host's own
+// `wasi:http/outgoing-handler` in front of the shim's (the egress allow-list and the timeout
+// cap), no environment variables, no arguments, no working directory, and `exit` as a trap.
+// Nothing else: a component importing anything more is refused at load (index.js).
+
+import { cli, clocks, http, io } from '@bytecodealliance/preview2-shim';
+import { Denied, originString } from './policy.js';
+
+/** The import names (jco strips the `@0.2.x` version) a connector may have. */
+export const PROVIDED_IMPORTS = [
+  'wasi:cli/environment', 'wasi:cli/exit', 'wasi:cli/stderr', 'wasi:cli/stdin', 'wasi:cli/stdout',
+  'wasi:cli/terminal-input', 'wasi:cli/terminal-output', 'wasi:cli/terminal-stderr',
+  'wasi:cli/terminal-stdin', 'wasi:cli/terminal-stdout',
+  'wasi:clocks/monotonic-clock', 'wasi:clocks/wall-clock',
+  'wasi:http/outgoing-handler', 'wasi:http/types',
+  'wasi:io/error', 'wasi:io/poll', 'wasi:io/streams',
+];
+
+/** `wasi:cli/exit` called by the guest: the call ends as a trap. */
+export class ConnectorExit extends Error {
+  constructor(code) {
+    super(`the connector called wasi:cli/exit (${code})`);
+    this.name = 'ConnectorExit';
+  }
+}
+
+const SCHEMES = { HTTP: 'http', HTTPS: 'https' };
+
+/**
+ * The imports object for jco's `instantiate`.
+ * @param {import('./policy.js').EgressPolicy} policy
+ * @param {(denial: { origin: string|null, reason: string, method: string, path: string }) => void} onDenied
+ * @param {{ requestTimeoutMs?: number }} [limits]
+ */
+export function hostImports(policy, onDenied, limits = {}) {
+  const capNs = BigInt(limits.requestTimeoutMs ?? 30_000) * 1_000_000n;
+  const outgoingHandler = {
+    handle(request, options) {
+      const scheme = request.scheme();
+      const schemeName = scheme === undefined ? '' : SCHEMES[scheme.tag] ?? String(scheme.val ?? scheme.tag);
+      const authority = request.authority();
+      try {
+        policy.check(schemeName, authority);
+      } catch (e) {
+        if (!(e instanceof Denied)) throw e;
+        // The path is left out of what is reported: its query may carry data.
+        const pathOnly = (request.pathWithQuery() ?? '').split('?')[0];
+        onDenied({ origin: authority ? `${schemeName}://${authority}` : null, reason: e.toString(), method: request.method().tag, path: pathOnly });
+        throw { tag: 'HTTP-request-denied' };
+      }
+      return http.outgoingHandler.handle(request, capTimeouts(options, capNs));
+    },
+  };
+  return {
+    'wasi:cli/environment': {
+      getEnvironment: () => [],
+      getArguments: () => [],
+      initialCwd: () => undefined,
+    },
+    'wasi:cli/exit': {
+      exit(status) {
+        throw new ConnectorExit(status?.tag === 'ok' ? 'ok' : 'err');
+      },
+      exitWithCode(code) {
+        throw new ConnectorExit(code);
+      },
+    },
+    'wasi:cli/stderr': cli.stderr,
+    'wasi:cli/stdin': cli.stdin,
+    'wasi:cli/stdout': cli.stdout,
+    'wasi:cli/terminal-input': cli.terminalInput,
+    'wasi:cli/terminal-output': cli.terminalOutput,
+    'wasi:cli/terminal-stderr': cli.terminalStderr,
+    'wasi:cli/terminal-stdin': cli.terminalStdin,
+    'wasi:cli/terminal-stdout': cli.terminalStdout,
+    'wasi:clocks/monotonic-clock': clocks.monotonicClock,
+    'wasi:clocks/wall-clock': clocks.wallClock,
+    'wasi:http/outgoing-handler': outgoingHandler,
+    'wasi:http/types': http.types,
+    'wasi:io/error': io.error,
+    'wasi:io/poll': io.poll,
+    'wasi:io/streams': io.streams,
+  };
+}
+
+/** Each HTTP timeout the guest asked for, at most `capNs` (the guest's own when shorter). */
+function capTimeouts(options, capNs) {
+  const opts = options ?? new http.types.RequestOptions();
+  for (const [get, set] of [
+    ['connectTimeout', 'setConnectTimeout'],
+    ['firstByteTimeout', 'setFirstByteTimeout'],
+    ['betweenBytesTimeout', 'setBetweenBytesTimeout'],
+  ]) {
+    const current = opts[get]();
+    if (current === undefined || current > capNs) opts[set](capNs);
+  }
+  return opts;
+}
+
+export { originString };
