@@ -19,5 +19,6 @@ mod races;
 mod redis_server;
 mod soak;
 mod tickets;
+mod tls;
 mod validation;
 mod wire;

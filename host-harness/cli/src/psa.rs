@@ -125,6 +125,21 @@ impl PsaMock {
         })
     }
 
+    /// Starts the mock of `psa` (default seed data) on a free loopback port serving HTTPS
+    /// with a certificate `ca` issues for `localhost` and `127.0.0.1`: its base URL is
+    /// `https://127.0.0.1:PORT`, trusted by a host given [`TestCa::ca_pem`] in
+    /// `HostConfig::extra_ca_pem`.
+    ///
+    /// [`TestCa::ca_pem`]: psa_mock::tls::TestCa::ca_pem
+    pub async fn start_tls(psa: Psa, ca: &psa_mock::tls::TestCa) -> anyhow::Result<PsaMock> {
+        Ok(match psa {
+            Psa::Halo => PsaMock::Halo(MockHalo::start_tls(MockConfig::default(), ca).await?),
+            Psa::Connectwise => PsaMock::ConnectWise(
+                MockConnectWise::start_tls(ConnectWiseConfig::default(), ca).await?,
+            ),
+        })
+    }
+
     /// Counters, faults and expectations: the same for every PSA.
     pub fn server(&self) -> &MockServer {
         match self {

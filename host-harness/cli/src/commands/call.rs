@@ -30,6 +30,10 @@ pub struct CallArgs {
     /// shared with every host using it. Default: this process only.
     #[arg(long, value_name = "URL")]
     pub redis: Option<String>,
+    /// A CA certificate file (PEM) to trust besides the public roots (repeatable): a PSA
+    /// behind an internal CA, or `mock-halo --tls --ca-out FILE`.
+    #[arg(long = "ca-file", value_name = "FILE")]
+    pub ca_files: Vec<PathBuf>,
     /// Where compiled components are kept.
     #[command(flatten)]
     pub cache: CompileCacheArgs,
@@ -284,8 +288,15 @@ pub(crate) async fn run(args: CallArgs, verbose: bool) -> ExitCode {
 async fn execute(args: CallArgs, verbose: bool) -> Result<Outcome, String> {
     let (op, call_args) = args.op.to_call()?;
     let path = component_path(args.component).map_err(|e| e.to_string())?;
+    let mut extra_ca_pem = Vec::new();
+    for file in &args.ca_files {
+        let pem = std::fs::read_to_string(file)
+            .map_err(|e| format!("cannot read --ca-file {}: {e}", file.display()))?;
+        extra_ca_pem.push(pem);
+    }
     let config = psa_host::HostConfig {
         compile_cache: args.cache.dir(),
+        extra_ca_pem,
         ..crate::host_config(args.redis)
     };
     let (host, connector) = load(config, path).await.map_err(|e| e.to_string())?;
@@ -324,6 +335,10 @@ async fn report_stats(session: &ConnectorSession) {
     eprintln!(
         "requests: total {} (2xx {}, 3xx {}, 4xx {}, 5xx {}, failed {}, denied {})",
         s.total, s.success, s.redirection, s.client_error, s.server_error, s.failed, s.denied
+    );
+    eprintln!(
+        "connections: opened {}, reused {}, failed {}",
+        s.connections_opened, s.connections_reused, s.connections_failed
     );
     for (instance, b) in session.rate_budgets().await.unwrap_or_default() {
         eprintln!(

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::Args;
 use serde_json::{Map, Value};
 
-use super::mock_halo::{add_faults, wait_for_ctrl_c, MockServerArgs};
+use super::mock_halo::{add_faults, tls_certificate, wait_for_ctrl_c, MockServerArgs};
 use crate::EXIT_HOST_ERROR;
 use psa_mock::connectwise::{ConnectWiseConfig, MockConnectWise};
 
@@ -35,7 +35,14 @@ fn mock_config(args: &MockConnectWiseArgs) -> ConnectWiseConfig {
 
 /// Runs `mock-connectwise`.
 pub(crate) async fn run(args: MockConnectWiseArgs) -> ExitCode {
-    let cw = match MockConnectWise::start_on(args.server.addr, mock_config(&args)).await {
+    let started = match tls_certificate(&args.server) {
+        Ok(None) => MockConnectWise::start_on(args.server.addr, mock_config(&args)).await,
+        Ok(Some(cert)) => {
+            MockConnectWise::start_tls_on(args.server.addr, mock_config(&args), cert).await
+        }
+        Err(e) => Err(e),
+    };
+    let cw = match started {
         Ok(cw) => cw,
         Err(e) => {
             eprintln!("error: {e:#}");

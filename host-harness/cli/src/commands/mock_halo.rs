@@ -27,6 +27,37 @@ pub struct MockServerArgs {
     /// (Halo) or `kind=429,retry-after=2,endpoint=POST /service/tickets,nth=1` (ConnectWise).
     #[arg(long = "fault")]
     pub faults: Vec<FaultRule>,
+    /// Serve HTTPS with a certificate for `localhost` and `127.0.0.1` from a test CA made at
+    /// start-up (printed as PEM, or written to `--ca-out`): give it to `call --ca-file`.
+    #[arg(long)]
+    pub tls: bool,
+    /// With `--tls`: write the test CA's certificate (PEM) to this file.
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    pub ca_out: Option<std::path::PathBuf>,
+}
+
+/// With `--tls`: a new test CA, its certificate written to `--ca-out` (or printed), and the
+/// server certificate it issues; `None` for plain HTTP.
+pub(crate) fn tls_certificate(
+    args: &MockServerArgs,
+) -> anyhow::Result<Option<psa_mock::tls::ServerCert>> {
+    use anyhow::Context as _;
+    if !args.tls {
+        return Ok(None);
+    }
+    let ca = psa_mock::tls::TestCa::generate()?;
+    match &args.ca_out {
+        Some(path) => {
+            std::fs::write(path, ca.ca_pem())
+                .with_context(|| format!("cannot write the CA to {}", path.display()))?;
+            println!("test CA (PEM) written to {}", path.display());
+        }
+        None => println!(
+            "test CA (PEM; save it for `call --ca-file`):\n{}",
+            ca.ca_pem()
+        ),
+    }
+    Ok(Some(ca.issue_for_localhost()?))
 }
 
 /// Arguments of `mock-halo`.
@@ -93,7 +124,12 @@ pub(crate) fn example_settings(halo: &MockHalo) -> serde_json::Value {
 
 /// Runs `mock-halo`.
 pub(crate) async fn run(args: MockArgs) -> ExitCode {
-    let halo = match MockHalo::start_on(args.server.addr, mock_config(&args)).await {
+    let started = match tls_certificate(&args.server) {
+        Ok(None) => MockHalo::start_on(args.server.addr, mock_config(&args)).await,
+        Ok(Some(cert)) => MockHalo::start_tls_on(args.server.addr, mock_config(&args), cert).await,
+        Err(e) => Err(e),
+    };
+    let halo = match started {
         Ok(halo) => halo,
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -209,7 +209,11 @@ fn auth_url(shared: &Shared, req: &Request) -> String {
     }
     let host = req.headers.get(HOST).and_then(|h| h.to_str().ok());
     match host {
-        Some(h) if !h.is_empty() => format!("http://{h}/auth"),
+        Some(h) if !h.is_empty() => {
+            // `https` when the mock serves TLS.
+            let scheme = shared.base_url.split("://").next().unwrap_or("http");
+            format!("{scheme}://{h}/auth")
+        }
         _ => format!("{}/auth", shared.base_url),
     }
 }

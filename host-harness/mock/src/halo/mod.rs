@@ -71,7 +71,7 @@ use state::{int_of, str_of, Actor};
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub config: MockConfig,
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT` (`https://` with TLS).
     pub base_url: String,
     pub store: Mutex<state::Store>,
     pub tokens: Mutex<auth::Tokens>,
