@@ -206,7 +206,15 @@ class Instance {
       this.pending.delete(msg.id);
       if ('ok' in msg) p.resolve(msg.ok);
       else if ('err' in msg) p.reject(new ConnectorError(msg.err.json, msg.err.payload));
-      else p.reject(hostErrorFrom(msg.host));
+      else {
+        const error = hostErrorFrom(msg.host);
+        p.reject(error);
+        // After a trap the instance's state is unknown: the session is poisoned, its worker ends.
+        if (error instanceof TrapError) {
+          this.#die(error);
+          this.worker.terminate();
+        }
+      }
     });
     worker.on('error', (e) => this.#die(new TrapError(`the connector's worker failed: ${e.code ? `${e.code}: ` : ''}${e.message}`, { cause: e.code })));
     worker.on('exit', (code) => this.#die(new TrapError(`the connector's worker exited (${code})`)));
@@ -274,6 +282,8 @@ export class Connector {
       stderr: true,
       name: `psa-connector ${label}`,
     });
+    // A session the platform forgets to close does not keep the process alive.
+    worker.unref();
     drainOutput(worker, this.opts.log);
     const instance = new Instance(worker, this.opts, onDenied);
     await new Promise((resolve, reject) => {
