@@ -22,6 +22,7 @@ pub mod fleet;
 pub mod psa;
 pub mod redis_server;
 pub mod soak;
+mod studio;
 
 pub use commands::demo;
 
@@ -37,7 +38,7 @@ use psa_host::{
 
 use commands::{
     bench as bench_cmd, call, conformance, demo as demo_cmd, fleet_worker, mock_connectwise,
-    mock_halo, new, soak as soak_cmd,
+    mock_halo, new, soak as soak_cmd, studio as studio_cmd,
 };
 
 /// Path of the HaloPSA connector component built from `plugin/halo` during this crate's build
@@ -91,6 +92,8 @@ pub enum Command {
     Bench(bench_cmd::BenchArgs),
     /// Create a connector crate on the SDK (see docs/writing-a-connector.md).
     New(new::NewArgs),
+    /// A local web page walking the admin's flow for a connector (settings, mapping, alerts).
+    Studio(studio_cmd::StudioArgs),
     /// One host process of `soak --processes N` (started by the soak, not by hand).
     #[command(name = "fleet-worker", hide = true)]
     FleetWorker(fleet_worker::FleetWorkerArgs),
@@ -129,6 +132,7 @@ pub fn main() -> ExitCode {
             Command::Bench(args) => bench_cmd::run(args).await,
             Command::FleetWorker(args) => fleet_worker::run(args).await,
             Command::New(args) => new::run(args),
+            Command::Studio(args) => studio_cmd::run(args).await,
         }
     })
 }

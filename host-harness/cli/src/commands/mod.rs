@@ -12,3 +12,4 @@ pub(crate) mod mock_halo;
 pub(crate) mod new;
 mod settings;
 pub(crate) mod soak;
+pub(crate) mod studio;
