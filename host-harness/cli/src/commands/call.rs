@@ -299,7 +299,13 @@ async fn execute(args: CallArgs, verbose: bool) -> Result<Outcome, String> {
         extra_ca_pem,
         ..crate::host_config(args.redis)
     };
-    let (host, connector) = load(config, path).await.map_err(|e| e.to_string())?;
+    let (host, connector) = load(config, path).await.map_err(|e| match &e {
+        HostError::InvalidCaCertificate { index, message } => match args.ca_files.get(*index) {
+            Some(file) => format!("--ca-file {}: {message}", file.display()),
+            None => e.to_string(),
+        },
+        _ => e.to_string(),
+    })?;
     if op == "info" {
         return connector
             .info_json()
