@@ -285,9 +285,9 @@ pub enum NativePsa {
 /// first). Not `Send`: a session stays on the thread that opened it.
 pub enum NativeSession {
     /// A HaloPSA session.
-    Halo(HaloSession),
+    Halo(Box<HaloSession>),
     /// A ConnectWise PSA session.
-    ConnectWise(CwSession),
+    ConnectWise(Box<CwSession>),
 }
 
 impl std::fmt::Debug for NativeSession {
@@ -303,8 +303,8 @@ impl std::fmt::Debug for NativeSession {
 macro_rules! dispatch {
     ($session:expr, |$c:ident| $op:expr) => {
         match $session {
-            NativeSession::Halo(s) => operation(s, |$c| $op),
-            NativeSession::ConnectWise(s) => operation(s, |$c| $op),
+            NativeSession::Halo(s) => operation(&**s, |$c| $op),
+            NativeSession::ConnectWise(s) => operation(&**s, |$c| $op),
         }
     };
 }
@@ -318,14 +318,13 @@ impl NativeSession {
         transport: NativeTransport,
     ) -> Result<NativeSession, ConnectorError> {
         Ok(match psa {
-            NativePsa::Halo => NativeSession::Halo(<HaloSession as Connector>::open(
+            NativePsa::Halo => NativeSession::Halo(Box::new(<HaloSession as Connector>::open(
                 settings,
                 Box::new(transport),
-            )?),
-            NativePsa::ConnectWise => NativeSession::ConnectWise(<CwSession as Connector>::open(
-                settings,
-                Box::new(transport),
-            )?),
+            )?)),
+            NativePsa::ConnectWise => NativeSession::ConnectWise(Box::new(
+                <CwSession as Connector>::open(settings, Box::new(transport))?,
+            )),
         })
     }
 
