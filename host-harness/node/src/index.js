@@ -286,9 +286,17 @@ export class Connector {
     worker.unref();
     drainOutput(worker, this.opts.log);
     const instance = new Instance(worker, this.opts, onDenied);
+    // Instantiation runs the component's start functions: the same time budget as a call.
+    const budget = this.opts.callTimeoutMs;
     await new Promise((resolve, reject) => {
       const id = 0;
-      instance.pending.set(id, { resolve, reject, op: 'instantiate' });
+      const timer = setTimeout(() => {
+        instance.pending.delete(id);
+        instance.worker.terminate();
+        reject(new TimeoutError(`instantiating the connector timed out after ${budget} ms`, { op: 'instantiate', afterMs: budget }));
+      }, budget);
+      const done = (f) => (v) => { clearTimeout(timer); f(v); };
+      instance.pending.set(id, { resolve: done(resolve), reject: done(reject), op: 'instantiate' });
       worker.postMessage({ type: 'init', id });
     });
     return instance;

@@ -115,13 +115,17 @@ test('memory cap: a connector allocating without bound traps at the cap', async 
   await assert.rejects(session.call('test-connection'), PoisonedError);
 });
 
-test('a panic is a trap that poisons the session', async () => {
-  const connector = await loadConnector(hostile(), { cacheDir: CACHE_DIR });
+test('a panic is a trap that poisons the session; its message reaches the log', async () => {
+  const lines = [];
+  const connector = await loadConnector(hostile(), { cacheDir: CACHE_DIR, log: (stream, line) => lines.push(`${stream}: ${line}`) });
   const session = await connector.open({ base_url: 'http://127.0.0.1:9', mode: 'panic' });
   const error = await session.call('test-connection').catch((e) => e);
   assert.ok(error instanceof TrapError, String(error));
   assert.match(error.message, /test-connection/);
   await assert.rejects(session.call('test-connection'), PoisonedError);
+  // The worker's stderr arrives on its own channel, not ordered with the call's answer.
+  for (let i = 0; i < 100 && !lines.includes('stderr: hostile panic'); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(lines.includes('stderr: hostile panic'), JSON.stringify(lines));
 });
 
 test('the connector sees no environment variables and no arguments', async (t) => {
