@@ -334,6 +334,23 @@ impl Page {
     }
 }
 
+impl Page {
+    /// POSTs `body` to the studio's API from the page; the status and the JSON answer.
+    async fn post(&self, path: &str, body: &str) -> (u64, Value) {
+        let script = "const [path, body, done] = arguments; \
+            fetch(path, {method: 'POST', headers: {'content-type': 'application/json'}, body}) \
+              .then(r => r.text().then(t => { window.__studioResponses.push(t); done([r.status, t]); }));";
+        let answer = self
+            .client
+            .execute_async(script, vec![json!(path), json!(body)])
+            .await
+            .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+        let status = answer[0].as_u64().expect("a status");
+        let text = answer[1].as_str().expect("a text answer");
+        (status, serde_json::from_str(text).expect("JSON answer"))
+    }
+}
+
 async fn walk_the_flow(psa: &Psa) {
     let (_studio, url, settings) = start_studio(psa.name);
     let (_driver, client) = start_browser().await;
@@ -371,6 +388,21 @@ async fn client_flow(page: &mut Page, psa: &Psa, url: &str, settings: &[(String,
         }
     }
     assert!(!secret_keys.is_empty(), "no secret field in the form");
+    // A malformed URL: the connector's typed error, shown in the page.
+    let (url_key, _) = &settings[0];
+    page.type_into(&format!("#setting-{url_key}"), "not a url")
+        .await;
+    page.click("#save-settings").await;
+    let error = page
+        .wait_text("#settings-error", "the typed error", |t| !t.is_empty())
+        .await;
+    assert!(
+        error.contains(&format!("invalid-settings ({url_key})")),
+        "{error}"
+    );
+    assert_eq!(page.text("#session-status").await, "no session");
+    page.shot("invalid-url").await;
+
     let wrong = "wrong-secret-value-4821";
     page.secrets.push(wrong.to_string());
     for (key, value) in settings {
@@ -589,6 +621,19 @@ async fn client_flow(page: &mut Page, psa: &Psa, url: &str, settings: &[(String,
         .await
         .expect("scroll");
     page.shot("audit").await;
+    // The whole page in one picture.
+    let height = page
+        .client
+        .execute("return document.documentElement.scrollHeight", vec![])
+        .await
+        .expect("the page's height")
+        .as_u64()
+        .expect("a height");
+    page.client
+        .set_window_size(1280, u32::try_from(height + 200).unwrap_or(u32::MAX))
+        .await
+        .expect("resize the window");
+    page.shot("whole-page").await;
 
     // ---- no secret in any API answer the page received ------------------------------------------
     let answers = page
@@ -618,6 +663,30 @@ async fn client_flow(page: &mut Page, psa: &Psa, url: &str, settings: &[(String,
     assert_eq!(bad["error"]["kind"], "bad-request", "{bad}");
     let missing = page.api("/api/nothing-here").await;
     assert_eq!(missing["error"]["kind"], "not-found", "{missing}");
+    for (path, body, status, kind) in [
+        ("/api/settings", "{not json", 400, "bad-request"),
+        (
+            "/api/settings",
+            r#"{"values": {"no_such_key": "x"}}"#,
+            400,
+            "bad-request",
+        ),
+        ("/api/call/no-such-operation", "[]", 400, "host"),
+        ("/api/call/get-ticket", r#"{"args": [42]}"#, 400, "host"),
+        (
+            "/api/call/get-ticket",
+            r#"{"args": ["999999"]}"#,
+            422,
+            "connector",
+        ),
+    ] {
+        let (got, answer) = page.post(path, body).await;
+        assert_eq!(got, status, "{path} {body}: {answer}");
+        assert_eq!(answer["error"]["kind"], kind, "{path} {body}: {answer}");
+        assert!(answer["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()));
+    }
 }
 
 fn organization_of(psa: &Psa, ticket: &Value) -> Option<i64> {

@@ -186,7 +186,7 @@ async function testConnection() {
   const agent = report.agent ? `${report.agent.name}${report.agent.email ? " <" + report.agent.email + ">" : ""}` : "unknown";
   box.append(el("div", { class: "note" },
     el("div", {}, "Acting as: ", el("strong", {}, agent)),
-    el("div", {}, "Token endpoint: ", report.token_endpoint),
+    el("div", {}, "Token endpoint: ", report.token_endpoint || "none (the PSA takes the keys on every request)"),
     el("div", {}, "API: ", report.resource_url),
     el("div", {}, "Granted scopes: ", report.granted_scopes.join(" ") || "none")));
   const list = el("ul", { id: "permission-checks" });
