@@ -502,6 +502,144 @@ mod tests {
 
     const NOT_A_CERT: &str = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
 
+    fn client() -> HttpClient {
+        HttpClient::new(&HostConfig::default()).unwrap()
+    }
+
+    fn get(uri: &str) -> http::Request<WasiBody> {
+        use http_body_util::BodyExt;
+        let body = http_body_util::Empty::<Bytes>::new()
+            .map_err(|never| match never {})
+            .boxed_unsync();
+        http::Request::get(uri).body(body).unwrap()
+    }
+
+    fn timeouts(connect: u64, first_byte: u64, between_bytes: u64) -> RequestOptions {
+        RequestOptions {
+            connect_timeout: Some(Duration::from_millis(connect)),
+            first_byte_timeout: Some(Duration::from_millis(first_byte)),
+            between_bytes_timeout: Some(Duration::from_millis(between_bytes)),
+        }
+    }
+
+    /// A loopback listener that accepts connections, reads, and never answers (kept open).
+    async fn silent_server() -> std::net::SocketAddr {
+        use tokio::io::AsyncReadExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((mut sock, _)) = listener.accept().await {
+                let mut buf = [0u8; 1024];
+                let _ = sock.read(&mut buf).await;
+                open.push(sock);
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_connection_refused_and_counted() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        drop(listener);
+        let client = client();
+        let origin = format!("http://{addr}");
+        let err = client
+            .send(
+                get(&format!("{origin}/")),
+                timeouts(2000, 2000, 2000),
+                &origin,
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::ConnectionRefused), "{err:?}");
+        assert_eq!(client.counters.failed.load(Ordering::Relaxed), 1);
+        assert_eq!(client.counters.opened.load(Ordering::Relaxed), 0);
+    }
+
+    #[tokio::test]
+    async fn a_tls_handshake_that_never_ends_is_a_connect_timeout() {
+        // The request's own connect timeout (not the host's 30 s) bounds TCP and TLS: the
+        // first-byte budget is far longer, so reaching it would be a read timeout instead.
+        let addr = silent_server().await;
+        let client = client();
+        let origin = format!("https://{addr}");
+        let err = client
+            .send(
+                get(&format!("{origin}/")),
+                timeouts(200, 60_000, 60_000),
+                &origin,
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::ConnectionTimeout), "{err:?}");
+        assert_eq!(client.counters.failed.load(Ordering::Relaxed), 1);
+    }
+
+    #[tokio::test]
+    async fn no_response_head_is_a_read_timeout() {
+        let addr = silent_server().await;
+        let client = client();
+        let origin = format!("http://{addr}");
+        let err = client
+            .send(
+                get(&format!("{origin}/")),
+                timeouts(200, 200, 60_000),
+                &origin,
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::ConnectionReadTimeout), "{err:?}");
+        assert_eq!(client.counters.opened.load(Ordering::Relaxed), 1);
+        assert_eq!(client.counters.failed.load(Ordering::Relaxed), 0);
+    }
+
+    #[tokio::test]
+    async fn a_stalled_body_is_a_read_timeout() {
+        use http_body_util::BodyExt;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut sock, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 1024];
+            let _ = sock.read(&mut buf).await;
+            let _ = sock
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nab")
+                .await;
+            // Keep the connection open, the body unfinished.
+            tokio::time::sleep(Duration::from_secs(600)).await;
+        });
+        let client = client();
+        let origin = format!("http://{addr}");
+        let response = client
+            .send(
+                get(&format!("{origin}/")),
+                timeouts(2000, 2000, 200),
+                &origin,
+            )
+            .await
+            .unwrap();
+        let err = response.into_body().collect().await.unwrap_err();
+        assert!(matches!(err, Error::ConnectionReadTimeout), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn an_unknown_host_name_is_a_dns_error() {
+        let client = client();
+        let origin = "http://psa-host-test.invalid";
+        let err = client
+            .send(
+                get(&format!("{origin}/")),
+                timeouts(5000, 5000, 5000),
+                origin,
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::DnsError { .. }), "{err:?}");
+    }
+
     #[test]
     fn no_extra_ca_is_the_webpki_roots() {
         let roots = root_store(&[]).unwrap();
