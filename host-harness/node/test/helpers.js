@@ -26,6 +26,7 @@ const TARGET_DIR = process.env.CARGO_TARGET_DIR || path.join(os.homedir(), '.cac
 
 /** A fresh transpile cache per test run (it is also what the cache test inspects). */
 export const CACHE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'psa-node-host-cache-'));
+process.on('exit', () => fs.rmSync(CACHE_DIR, { recursive: true, force: true }));
 
 function cargoEnv(extra = {}) {
   const env = { ...process.env, ...extra };
