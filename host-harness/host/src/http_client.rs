@@ -152,8 +152,9 @@ impl HttpClient {
     ///
     /// - connect (TCP and TLS handshake of a new connection): `connect_timeout`,
     ///   `ErrorCode::ConnectionTimeout`;
-    /// - the response head: `connect_timeout + first_byte_timeout` from the start (a reused
-    ///   connection spends no time connecting), `ErrorCode::ConnectionReadTimeout`;
+    /// - the response head: `first_byte_timeout` once the connection is there (from the start
+    ///   on a reused connection, from the end of the handshake on a new one),
+    ///   `ErrorCode::ConnectionReadTimeout`;
     /// - between two frames of the body: `between_bytes_timeout`,
     ///   `ErrorCode::ConnectionReadTimeout`.
     ///
@@ -176,22 +177,38 @@ impl HttpClient {
         }
         // The pool sets `Host` from the URI; the guest's forbidden-header rules already ran.
         request.headers_mut().remove(http::header::HOST);
-        let response = CONNECT_TIMEOUT.scope(
+        let timing = Arc::new(Timing {
             connect_timeout,
-            tokio::time::timeout(
-                connect_timeout.saturating_add(first_byte_timeout),
-                self.client.request(request),
-            ),
-        );
-        let response = match response.await {
-            Err(_elapsed) => return Err(Error::ConnectionReadTimeout),
-            Ok(Err(err)) => {
+            phase: std::sync::Mutex::new(Phase::Waiting),
+        });
+        let response = CONNECTING.scope(timing.clone(), self.client.request(request));
+        let mut response = std::pin::pin!(response);
+        let mut deadline = tokio::time::Instant::now() + first_byte_timeout;
+        let response = loop {
+            match tokio::time::timeout_at(deadline, response.as_mut()).await {
+                Ok(result) => break result,
+                // The first-byte clock starts once the connection is there.
+                Err(_elapsed) => match timing.phase() {
+                    Phase::Connected(at) if at + first_byte_timeout > deadline => {
+                        deadline = at + first_byte_timeout;
+                    }
+                    // The connector's own timeout ends this; look again then.
+                    Phase::Connecting(since) => {
+                        deadline =
+                            (since + connect_timeout).max(deadline) + Duration::from_millis(10);
+                    }
+                    _ => return Err(Error::ConnectionReadTimeout),
+                },
+            }
+        };
+        let response = match response {
+            Err(err) => {
                 if err.is_connect() {
                     self.counters.failed.fetch_add(1, Ordering::Relaxed);
                 }
                 return Err(map_client_error(&err, origin));
             }
-            Ok(Ok(response)) => response,
+            Ok(response) => response,
         };
         if let Some(tag) = response.extensions().get::<ConnectionTag>() {
             if tag.0.swap(true, Ordering::Relaxed) {
@@ -208,9 +225,35 @@ impl HttpClient {
 }
 
 tokio::task_local! {
-    /// The connect timeout of the request being sent: read by [`CountingConnector::call`],
-    /// which the pool calls while polling that request's future.
-    static CONNECT_TIMEOUT: Duration;
+    /// The request being sent: its connect timeout, and where its connection stands. Read by
+    /// [`CountingConnector::call`], which the pool calls while polling that request's future.
+    static CONNECTING: Arc<Timing>;
+}
+
+/// What [`CONNECTING`] holds.
+struct Timing {
+    connect_timeout: Duration,
+    phase: std::sync::Mutex<Phase>,
+}
+
+#[derive(Clone, Copy)]
+enum Phase {
+    /// No new connection started for the request (an idle one may serve it).
+    Waiting,
+    /// A new connection is being opened since then.
+    Connecting(tokio::time::Instant),
+    /// The new connection was there at that instant.
+    Connected(tokio::time::Instant),
+}
+
+impl Timing {
+    fn phase(&self) -> Phase {
+        *self.phase.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn set(&self, phase: Phase) {
+        *self.phase.lock().unwrap_or_else(|e| e.into_inner()) = phase;
+    }
 }
 
 /// Marks a connection as used once: the second response on it counts as reused.
@@ -241,9 +284,13 @@ impl tower_service::Service<Uri> for CountingConnector {
     }
 
     fn call(&mut self, dst: Uri) -> Self::Future {
-        let timeout = CONNECT_TIMEOUT
-            .try_with(|t| *t)
-            .unwrap_or(self.default_connect_timeout);
+        let timing = CONNECTING.try_with(Arc::clone).ok();
+        if let Some(timing) = &timing {
+            timing.set(Phase::Connecting(tokio::time::Instant::now()));
+        }
+        let timeout = timing
+            .as_ref()
+            .map_or(self.default_connect_timeout, |t| t.connect_timeout);
         let connecting = self.inner.call(dst);
         let counters = self.counters.clone();
         Box::pin(async move {
@@ -252,6 +299,9 @@ impl tower_service::Service<Uri> for CountingConnector {
                 Ok(Err(err)) => return Err(err),
                 Err(_) => return Err(Box::new(ConnectTimedOut(timeout)) as BoxError),
             };
+            if let Some(timing) = &timing {
+                timing.set(Phase::Connected(tokio::time::Instant::now()));
+            }
             counters.opened.fetch_add(1, Ordering::Relaxed);
             Ok(TaggedStream {
                 inner: stream,
@@ -585,7 +635,7 @@ mod tests {
         let err = client
             .send(
                 get(&format!("{origin}/")),
-                timeouts(200, 200, 60_000),
+                timeouts(60_000, 200, 60_000),
                 &origin,
             )
             .await
