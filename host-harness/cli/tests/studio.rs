@@ -337,12 +337,17 @@ impl Page {
 impl Page {
     /// POSTs `body` to the studio's API from the page; the status and the JSON answer.
     async fn post(&self, path: &str, body: &str) -> (u64, Value) {
-        let script = "const [path, body, done] = arguments; \
-            fetch(path, {method: 'POST', headers: {'content-type': 'application/json'}, body}) \
+        self.post_as(path, "application/json", body).await
+    }
+
+    /// As [`Self::post`], with this content type.
+    async fn post_as(&self, path: &str, content_type: &str, body: &str) -> (u64, Value) {
+        let script = "const [path, type, body, done] = arguments; \
+            fetch(path, {method: 'POST', headers: {'content-type': type}, body}) \
               .then(r => r.text().then(t => { window.__studioResponses.push(t); done([r.status, t]); }));";
         let answer = self
             .client
-            .execute_async(script, vec![json!(path), json!(body)])
+            .execute_async(script, vec![json!(path), json!(content_type), json!(body)])
             .await
             .unwrap_or_else(|e| panic!("POST {path}: {e}"));
         let status = answer[0].as_u64().expect("a status");
@@ -360,6 +365,10 @@ async fn walk_the_flow(psa: &Psa) {
         step: std::cell::Cell::new(0),
         secrets: Vec::new(),
     };
+    // A page that reached the studio through another host name (DNS rebinding) is refused.
+    let answer = raw_get(&url, "/api/state", "rebind.example:80");
+    assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+    assert!(answer.contains("\"forbidden\""), "{answer}");
     client_flow(&mut page, psa, &url, &settings).await;
     page.client
         .close()
@@ -687,6 +696,36 @@ async fn client_flow(page: &mut Page, psa: &Psa, url: &str, settings: &[(String,
             .as_str()
             .is_some_and(|m| !m.is_empty()));
     }
+    // What a cross-site form could send is refused before it reaches the connector.
+    let calls = page.api("/api/log").await.as_array().map_or(0, Vec::len);
+    let (got, answer) = page
+        .post_as("/api/call/test-connection", "text/plain", "[]")
+        .await;
+    assert_eq!(got, 415, "{answer}");
+    assert_eq!(
+        answer["error"]["kind"], "unsupported-media-type",
+        "{answer}"
+    );
+    let after = page.api("/api/log").await.as_array().map_or(0, Vec::len);
+    assert_eq!(after, calls, "the refused request reached the connector");
+}
+
+/// A GET over a plain TCP connection with this `Host` header; the whole answer as text.
+fn raw_get(url: &str, path: &str, host: &str) -> String {
+    use std::io::{Read, Write};
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let mut stream = std::net::TcpStream::connect(&addr).expect("connect to the studio");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send the request");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read the answer");
+    answer
 }
 
 fn organization_of(psa: &Psa, ticket: &Value) -> Option<i64> {

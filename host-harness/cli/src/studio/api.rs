@@ -3,8 +3,9 @@
 //! status, never a panic.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::{Path, Request, State};
+use axum::http::{header, Method, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use psa_host::HostError;
@@ -25,6 +26,10 @@ pub(crate) enum ApiError {
     Connector(Value),
     /// The host failed (unknown operation, arguments that do not fit, a trap, a timeout).
     Host(StatusCode, String),
+    /// The request came through another host name than the loopback address (DNS rebinding).
+    Forbidden(String),
+    /// A POST whose body is not declared as JSON (a cross-site form or `text/plain` request).
+    UnsupportedMediaType,
 }
 
 impl From<HostError> for ApiError {
@@ -47,6 +52,8 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Connector(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Host(status, _) => *status,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         }
     }
 
@@ -57,13 +64,21 @@ impl ApiError {
             ApiError::NotFound(_) => "not-found",
             ApiError::Connector(_) => "connector",
             ApiError::Host(..) => "host",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::UnsupportedMediaType => "unsupported-media-type",
         }
     }
 
     /// The error in one line, for the page.
     pub(crate) fn message(&self) -> String {
         match self {
-            ApiError::BadRequest(m) | ApiError::NotFound(m) | ApiError::Host(_, m) => m.clone(),
+            ApiError::BadRequest(m)
+            | ApiError::NotFound(m)
+            | ApiError::Host(_, m)
+            | ApiError::Forbidden(m) => m.clone(),
+            ApiError::UnsupportedMediaType => {
+                "send the request body as JSON (content-type: application/json)".into()
+            }
             ApiError::NoSession => {
                 "no session: save the settings first (the connector must accept them)".into()
             }
@@ -116,6 +131,37 @@ fn finish(studio: &Studio, result: Result<Value, ApiError>) -> Response {
         Ok(value) => Json(studio.redact(value)).into_response(),
         Err(error) => (error.status(), Json(studio.redact(error.document()))).into_response(),
     }
+}
+
+/// Only pages served by this studio may use it: the `Host` header must name the loopback
+/// address (a DNS-rebinding page names its own host), and a POST must declare a JSON body (which
+/// a cross-site page cannot send without a CORS preflight, which the studio never grants).
+pub(crate) async fn guard(State(studio): State<Studio>, request: Request, next: Next) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let name = host.rsplit_once(':').map_or(host, |(name, _)| name);
+    if !matches!(name, "127.0.0.1" | "localhost" | "[::1]") {
+        return finish(
+            &studio,
+            Err(ApiError::Forbidden(format!(
+                "the studio answers on 127.0.0.1 only, not through the host name `{host}`"
+            ))),
+        );
+    }
+    if request.method() == Method::POST {
+        let json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim_start().starts_with("application/json"));
+        if !json {
+            return finish(&studio, Err(ApiError::UnsupportedMediaType));
+        }
+    }
+    next.run(request).await
 }
 
 /// A JSON request body; an empty body is `null`.

@@ -45,6 +45,10 @@ pub(crate) fn router(studio: Studio) -> Router {
         .route("/api/mock", get(api::mock_counts))
         .route("/api/mock/tickets/{id}", get(api::mock_ticket))
         .fallback(api::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            studio.clone(),
+            api::guard,
+        ))
         .with_state(studio)
 }
 
