@@ -13,6 +13,8 @@ export interface HostOptions {
   cacheDir?: string;
   /** Wall-clock budget of one call (an operation, `info` or `session.open`), including its HTTP requests. Default: 60 000. */
   callTimeoutMs?: number;
+  /** Budget of starting a session's worker and instantiating the component in it. Default: 60 000. */
+  instantiateTimeoutMs?: number;
   /** Maximum linear memory of one connector instance, in bytes. Growing past it fails (a Rust connector traps). Default: 64 MiB. */
   memoryLimitBytes?: number;
   /** V8 old-generation heap limit of each session's worker (the bindings' JavaScript, HTTP buffers). Default: 64. */

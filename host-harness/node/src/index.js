@@ -42,6 +42,7 @@ export const CONTRACT_VERSION = schema.version;
 
 const DEFAULTS = {
   callTimeoutMs: 60_000,
+  instantiateTimeoutMs: 60_000,
   memoryLimitBytes: 64 * 1024 * 1024,
   jsHeapLimitMb: 64,
   requestTimeoutMs: 30_000,
@@ -286,8 +287,9 @@ export class Connector {
     worker.unref();
     drainOutput(worker, this.opts.log);
     const instance = new Instance(worker, this.opts, onDenied);
-    // Instantiation runs the component's start functions: the same time budget as a call.
-    const budget = this.opts.callTimeoutMs;
+    // Instantiation (a worker's start, compiling the bindings, the component's start functions)
+    // has a budget of its own, so a short call budget does not also bound a worker's start.
+    const budget = this.opts.instantiateTimeoutMs;
     await new Promise((resolve, reject) => {
       const id = 0;
       const timer = setTimeout(() => {

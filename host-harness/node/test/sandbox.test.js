@@ -74,7 +74,7 @@ test('egress: a settings base URL the mock is not on gets no request to the mock
 });
 
 test('time budget: a spinning call is stopped, the session is poisoned, others go on', async (t) => {
-  const connector = await loadConnector(hostile(), { cacheDir: CACHE_DIR, callTimeoutMs: 500 });
+  const connector = await loadConnector(hostile(), { cacheDir: CACHE_DIR, callTimeoutMs: 3000 });
   const session = await connector.open({ base_url: 'http://127.0.0.1:9', mode: 'spin' });
   const error = await session.call('test-connection').catch((e) => e);
   assert.ok(error instanceof TimeoutError, String(error));
@@ -94,11 +94,11 @@ test('time budget: a call waiting on a slow PSA is stopped', async (t) => {
   // The mock delays every answer to the organizations read by 30 s.
   const mock = await startMock('halo', { faults: ['kind=slow,secs=30,endpoint=GET /api/client,every'] });
   t.after(() => mock.stop());
-  const connector = await loadConnector(haloWasm(), { cacheDir: CACHE_DIR, callTimeoutMs: 1500 });
+  const connector = await loadConnector(haloWasm(), { cacheDir: CACHE_DIR, callTimeoutMs: 5000 });
   const session = await connector.open(mock.settings);
   const error = await session.call('list-organizations', { include_inactive: false, page: 1, page_size: 5 }).catch((e) => e);
   assert.ok(error instanceof TimeoutError, String(error));
-  assert.match(error.message, /list-organizations.*1500 ms/);
+  assert.match(error.message, /list-organizations.*5000 ms/);
   assert.equal(session.poisoned, true);
 });
 
