@@ -287,6 +287,7 @@ export class Connector {
     worker.unref();
     drainOutput(worker, this.opts.log);
     const instance = new Instance(worker, this.opts, onDenied);
+    let started;
     // Instantiation (a worker's start, compiling the bindings, the component's start functions)
     // has a budget of its own, so a short call budget does not also bound a worker's start.
     const budget = this.opts.instantiateTimeoutMs;
@@ -298,9 +299,13 @@ export class Connector {
         reject(new TimeoutError(`instantiating the connector timed out after ${budget} ms`, { op: 'instantiate', afterMs: budget }));
       }, budget);
       const done = (f) => (v) => { clearTimeout(timer); f(v); };
-      instance.pending.set(id, { resolve: done(resolve), reject: done(reject), op: 'instantiate' });
+      instance.pending.set(id, { resolve: done((v) => { started = v; resolve(); }), reject: done(reject), op: 'instantiate' });
       worker.postMessage({ type: 'init', id });
     });
+    if (started.missing.length > 0) {
+      instance.close();
+      throw new IncompatibleError(`the component exports ${this.exportName} without ${started.missing.map((f) => `\`${f}\``).join(', ')}: it does not match the contract's functions`, { missing: started.missing });
+    }
     return instance;
   }
 

@@ -39,6 +39,20 @@ async function init() {
   if (!connector) throw new Error(`the component does not export ${exportName}`);
 }
 
+/** The contract's functions the component's bindings lack (jco names them in camelCase). */
+function missingFunctions() {
+  const missing = [];
+  for (const [key, fn] of Object.entries(schema.functions)) {
+    const present = !fn.resource
+      ? typeof connector[camel(key)] === 'function'
+      : fn.static
+        ? typeof connector.Session?.[camel(fn.method)] === 'function'
+        : typeof connector.Session?.prototype?.[camel(fn.method)] === 'function';
+    if (!present) missing.push(key.replace('session.', '[method]session.').replace('[method]session.open', '[static]session.open'));
+  }
+  return missing;
+}
+
 /** Whether a thrown value is the `err` of the operation's `result` (jco throws the payload). */
 function isResultErr(e) {
   return e !== null && typeof e === 'object' && !(e instanceof Error) && typeof e.tag === 'string';
@@ -91,7 +105,7 @@ parentPort.on('message', async (msg) => {
   if (msg.type === 'init') {
     try {
       await init();
-      post({ id: msg.id, ok: null });
+      post({ id: msg.id, ok: { missing: missingFunctions() } });
     } catch (e) {
       post({ id: msg.id, host: { kind: 'instantiate', message: `cannot instantiate the connector: ${describeTrap(e)}` } });
     }

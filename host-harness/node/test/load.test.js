@@ -43,11 +43,14 @@ test('an older contract version is refused (this host has no adapter; psa-host h
   assert.match(error.message, /psa:connector@0\.1\.0.*rebuild the connector against 0\.2\.0/);
 });
 
-test('a patch version of the current contract is accepted by the version check', async () => {
-  // The WAT component has no real `info`, so loading fails later, at the `info` call, not at the version check.
+test('a patch version passes the version check; missing functions are then refused', async () => {
+  // The WAT component exports only a function named `info` (of the wrong type) and no session.
   const file = await componentExporting('psa:connector/connector@0.2.7');
   const error = await loadConnector(file, { cacheDir: CACHE_DIR }).catch((e) => e);
-  assert.ok(!(error instanceof IncompatibleError), String(error));
+  assert.ok(error instanceof IncompatibleError, String(error));
+  assert.doesNotMatch(error.message, /built against/);
+  assert.match(error.message, /without `\[static\]session\.open`, `\[method\]session\.test-connection`/);
+  assert.ok(!error.missing.includes('info'));
 });
 
 test('a component that is not a connector is refused', async () => {

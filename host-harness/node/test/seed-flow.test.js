@@ -5,7 +5,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConnector, ConnectorError } from '../src/index.js';
+import { loadConnector, ConnectorError, UnknownOperationError, InvalidArgumentsError } from '../src/index.js';
 import { startMock, mockTicket, haloWasm, connectwiseWasm, harnessCallJson, CACHE_DIR } from './helpers.js';
 
 const CONNECTORS = [
@@ -115,6 +115,17 @@ for (const [kind, wasm, search, orgName, typeName] of CONNECTORS) {
       assert.ok(nodeErr instanceof ConnectorError);
       assert.deepEqual({ err: nodeErr.json }, rustErr);
       assert.equal(nodeErr.kind, 'not-found');
+    });
+
+    await t.test('unknown operations and arguments that do not fit are host errors', async () => {
+      await assert.rejects(session.call('drop-database'), UnknownOperationError);
+      const error = await session.call('get-ticket', 42).catch((e) => e);
+      assert.ok(error instanceof InvalidArgumentsError, String(error));
+      assert.match(error.message, /id: expected a string, got a number/);
+      assert.deepEqual(error.toJSON(), { 'host-error': error.message, kind: 'invalid-arguments' });
+      // Neither poisons the session.
+      assert.equal(session.poisoned, false);
+      assert.equal((await session.call('get-ticket', ticketId)).id, ticketId);
     });
 
     assert.deepEqual(session.denied, [], 'no request was denied');
