@@ -254,7 +254,18 @@ impl Page {
             }
             if std::time::Instant::now() > deadline {
                 self.shot("timeout").await;
-                panic!("waiting for {what} in `{css}`; it reads:\n{text}");
+                let mut errors = Vec::new();
+                for element in self
+                    .client
+                    .find_all(Locator::Css(".error:not([hidden])"))
+                    .await
+                    .unwrap_or_default()
+                {
+                    errors.push(element.text().await.unwrap_or_default());
+                }
+                panic!(
+                    "waiting for {what} in `{css}`; it reads:\n{text}\nerrors on the page: {errors:?}"
+                );
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
