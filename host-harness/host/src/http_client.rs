@@ -17,7 +17,7 @@
 //! internal CA). A bad PEM there fails [`ConnectorHost::new`] with
 //! [`HostError::InvalidCaCertificate`].
 //!
-//! **Connection counts.** [`ConnectionCounters`] counts per host (every session of it):
+//! **Connection counts** ([`RequestStats`]'s `connections_*`) are per host (every session of it):
 //! connections opened (TCP connected and, over `https`, TLS handshake done), connections that
 //! failed to open (refused, DNS, timeout, certificate...), and requests answered on a
 //! connection an earlier request had already used (reused). Each connection is tagged through
@@ -34,6 +34,7 @@
 //! [`HostConfig::idle_connection_timeout`]: crate::HostConfig::idle_connection_timeout
 //! [`HostConfig::rate_budget`]: crate::HostConfig::rate_budget
 //! [`HostConfig::extra_ca_pem`]: crate::HostConfig::extra_ca_pem
+//! [`RequestStats`]: crate::RequestStats
 
 use std::error::Error as StdError;
 use std::future::Future;
