@@ -126,7 +126,11 @@ fn company_info(shared: &Shared, company: &str) -> Reply {
         "VersionNumber": "v4.6.10734",
         "CompanyID": shared.config.company_id,
         "IsCloud": false,
-        "SiteUrl": shared.base_url.trim_start_matches("http://"),
+        // A host without its scheme, as ConnectWise answers (`na.myconnectwise.net`).
+        "SiteUrl": shared
+            .base_url
+            .trim_start_matches("https://")
+            .trim_start_matches("http://"),
     }))
 }
 
