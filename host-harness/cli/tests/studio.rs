@@ -235,6 +235,8 @@ impl Page {
             .click()
             .await
             .unwrap_or_else(|e| panic!("cannot click `{css}`: {e}"));
+        // Whatever the click started (an API call) has finished.
+        self.settle().await;
     }
 
     async fn text(&self, css: &str) -> String {
@@ -314,6 +316,7 @@ impl Page {
             .click()
             .await
             .expect("select the option");
+        self.settle().await;
     }
 
     /// Saves a screenshot of the step and checks the page source holds no secret.
