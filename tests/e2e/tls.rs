@@ -278,3 +278,25 @@ fn a_malformed_extra_ca_fails_host_creation() {
         }
     }
 }
+
+/// `max_idle_connections_per_instance: 0` keeps no connection: every request opens its own
+/// (and pays its own TLS handshake), by the host's count and the mock's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_idle_connections_means_one_connection_per_request() {
+    let host = ConnectorHost::new(HostConfig {
+        extra_ca_pem: vec![ca().ca_pem()],
+        max_idle_connections_per_instance: 0,
+        ..HostConfig::default()
+    })
+    .unwrap();
+    let connector = host.load(component(Psa::Halo)).unwrap();
+    let mock = PsaMock::start_tls(Psa::Halo, ca()).await.unwrap();
+    let mut session = session(&connector, &mock).await;
+    ok(session.test_connection().await);
+    let stats = session.requests();
+    let requests = mock.server().total_requests();
+    assert!(requests >= 3, "{requests}");
+    assert_eq!(stats.connections_opened, requests, "{stats:?}");
+    assert_eq!(stats.connections_reused, 0, "{stats:?}");
+    assert_eq!(mock.server().connections_accepted(), requests);
+}
