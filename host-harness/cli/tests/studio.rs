@@ -14,6 +14,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -38,6 +39,21 @@ impl Drop for Process {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+    }
+}
+
+/// chromedriver and the Chromium it started: a test that fails before closing its session
+/// would leave the browser running once chromedriver is gone, so the whole process group is
+/// killed.
+struct DriverGroup(Process);
+
+impl Drop for DriverGroup {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.0 .0.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
     }
 }
 
@@ -149,7 +165,7 @@ fn start_studio(psa: &str) -> (Process, String, Vec<(String, String)>) {
     (process, url, settings)
 }
 
-async fn start_browser() -> (Process, Client) {
+async fn start_browser() -> (DriverGroup, Client) {
     for tool in [CHROMIUM, CHROMEDRIVER] {
         assert!(
             Path::new(tool).exists(),
@@ -157,14 +173,16 @@ async fn start_browser() -> (Process, Client) {
         );
     }
     let port = free_port();
-    let driver = Process(
+    let driver = DriverGroup(Process(
         Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            // Its own process group, which the browsers it starts join: see `DriverGroup`.
+            .process_group(0)
             .spawn()
             .expect("start chromedriver"),
-    );
+    ));
     let mut args = vec![
         "--headless=new",
         "--disable-gpu",
