@@ -557,9 +557,11 @@ pub async fn run_bench(config: BenchConfig) -> anyhow::Result<BenchReport> {
         None,
     );
 
-    // create-ticket with a warm token (and its lookups cached by one create first).
+    // create-ticket with a warm token (and its lookups cached by one create first). Each
+    // phase has a session of its own on both sides, as the native side has.
     let wasm_profile = profile!(host_types, psa);
     let create = |n: usize| ticket_request!(host_types, n);
+    let mut session = open(&connector, &mock).await?;
     session
         .create_ticket(&wasm_profile, &create(0))
         .await?
@@ -613,6 +615,11 @@ pub async fn run_bench(config: BenchConfig) -> anyhow::Result<BenchReport> {
     report.target("requests_per_create", Target::AtMost(1.0));
 
     // sync-alert of a new alert: a ticket created for it.
+    let mut session = open(&connector, &mock).await?;
+    session
+        .create_ticket(&wasm_profile, &create(0))
+        .await?
+        .map_err(|e| anyhow::anyhow!("create-ticket failed: {e:?}"))?;
     let mut syncs = Vec::with_capacity(iterations);
     let before = mock.server().total_requests();
     for i in 0..iterations {
@@ -671,6 +678,8 @@ pub async fn run_bench(config: BenchConfig) -> anyhow::Result<BenchReport> {
     );
 
     // One HTTP request.
+    let mut session = open(&connector, &mock).await?;
+    get_organization(&mut session, psa).await?;
     let mut http = Vec::with_capacity(iterations);
     for _ in 0..iterations {
         let started = Instant::now();
@@ -1095,7 +1104,7 @@ fn escape(text: &str) -> String {
 pub fn chart_svg(reports: &[BenchReport], subtitle: &str) -> String {
     use std::fmt::Write;
     const PANEL_W: f64 = 470.0;
-    const LABEL_W: f64 = 150.0;
+    const LABEL_W: f64 = 170.0;
     const BAR_H: f64 = 11.0;
     const ROW_H: f64 = 34.0;
     let columns = reports.len().max(1) as f64;
