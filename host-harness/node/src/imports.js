@@ -44,9 +44,11 @@ export function hostImports(policy, onDenied, limits = {}) {
         policy.check(schemeName, authority);
       } catch (e) {
         if (!(e instanceof Denied)) throw e;
-        // The path is left out of what is reported: its query may carry data.
+        // What is reported leaves out the query (it may carry data) and any user information
+        // in the authority (it may carry credentials).
         const pathOnly = (request.pathWithQuery() ?? '').split('?')[0];
-        onDenied({ origin: authority ? `${schemeName}://${authority}` : null, reason: e.toString(), method: request.method().tag, path: pathOnly });
+        const host = authority ? authority.slice(authority.lastIndexOf('@') + 1) : null;
+        onDenied({ origin: host ? `${schemeName}://${host}` : null, reason: e.toString(), method: request.method().tag, path: pathOnly });
         throw { tag: 'HTTP-request-denied' };
       }
       return http.outgoingHandler.handle(request, capTimeouts(options, capNs));

@@ -189,7 +189,7 @@ export async function loadConnector(componentPath, options = {}) {
 
 /** One worker thread and the instance in it. */
 class Instance {
-  constructor(worker, opts, onDenied) {
+  constructor(worker, opts, onDenied, onOutput) {
     this.worker = worker;
     this.opts = opts;
     this.nextId = 1;
@@ -200,6 +200,10 @@ class Instance {
     worker.on('message', (msg) => {
       if (msg.type === 'denied') {
         this.onDenied(msg.denial);
+        return;
+      }
+      if (msg.type === 'output') {
+        onOutput(msg.stream, msg.text);
         return;
       }
       const p = this.pending.get(msg.id);
@@ -279,14 +283,14 @@ export class Connector {
         requestTimeoutMs: this.opts.requestTimeoutMs,
       },
       resourceLimits: { maxOldGenerationSizeMb: this.opts.jsHeapLimitMb },
-      stdout: true,
-      stderr: true,
+      // Not the host process's own flags (`--input-type`, `--eval`, loaders...).
+      execArgv: [],
       name: `psa-connector ${label}`,
     });
-    // A session the platform forgets to close does not keep the process alive.
+    const instance = new Instance(worker, this.opts, onDenied, outputSink(this.opts.log));
+    // A session the platform forgets to close does not keep the process alive (after the
+    // listeners: adding a 'message' listener refs the worker's port again).
     worker.unref();
-    drainOutput(worker, this.opts.log);
-    const instance = new Instance(worker, this.opts, onDenied);
     let started;
     // Instantiation (a worker's start, compiling the bindings, the component's start functions)
     // has a budget of its own, so a short call budget does not also bound a worker's start.
@@ -351,18 +355,15 @@ function settingsPairs(settings) {
   return pairs;
 }
 
-/** Forwards the worker's stdout/stderr (the connector's) to `log`, at most 64 KiB a worker. */
-function drainOutput(worker, log) {
+/** Forwards the connector's stdout/stderr to `log`, at most 64 KiB a worker. */
+function outputSink(log) {
   let budget = 64 * 1024;
-  for (const [stream, name] of [[worker.stdout, 'stdout'], [worker.stderr, 'stderr']]) {
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk) => {
-      if (budget <= 0 || !log) return;
-      const text = chunk.slice(0, budget);
-      budget -= text.length;
-      for (const line of text.split('\n')) if (line !== '') log(name, line);
-    });
-  }
+  return (stream, chunk) => {
+    if (budget <= 0 || !log) return;
+    const text = chunk.slice(0, budget);
+    budget -= text.length;
+    for (const line of text.split('\n')) if (line !== '') log(stream, line);
+  };
 }
 
 /**

@@ -24,6 +24,19 @@ function post(message) {
   parentPort.postMessage(message);
 }
 
+// The connector's stdout and stderr (written by preview2-shim's I/O thread, a worker nested in
+// this one, whose output is piped into this thread's streams) go to the main thread as
+// messages, for the `log` option; nothing reaches the host process's own stdout.
+for (const name of ['stdout', 'stderr']) {
+  process[name].write = (chunk, encoding, callback) => {
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    post({ type: 'output', stream: name, text });
+    if (typeof encoding === 'function') encoding();
+    else if (typeof callback === 'function') callback();
+    return true;
+  };
+}
+
 const imports = hostImports(policy, (denial) => post({ type: 'denied', denial }), {
   requestTimeoutMs: workerData.requestTimeoutMs,
 });

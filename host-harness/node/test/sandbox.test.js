@@ -38,7 +38,7 @@ test('egress: a request to a host no url setting names is denied, and never arri
   assert.equal(session.denied.length, 1);
   const [denial] = session.denied;
   assert.equal(denial.kind, 'denied');
-  assert.equal(denial.origin, `${foreign.url.replace('http://', 'http://')}`);
+  assert.equal(denial.origin, foreign.url);
   assert.match(denial.reason, /not in the connector's allow-list/);
   assert.doesNotMatch(denial.message, /secret=1/, 'the query string is not reported');
   // The same session still reaches its own host.
@@ -46,6 +46,21 @@ test('egress: a request to a host no url setting names is denied, and never arri
   t.after(() => healthy.close());
   assert.equal((await healthy.call('test-connection')).ok, true);
   assert.deepEqual(allowed.server.hits, ['GET /api/authinfo']);
+});
+
+test('egress: credentials in a foreign URL are neither sent nor reported', async (t) => {
+  const allowed = await canary();
+  const foreign = await canary();
+  t.after(() => Promise.all([allowed.close(), foreign.close()]));
+  const connector = await loadConnector(hostile(), { cacheDir: CACHE_DIR });
+  const target = foreign.url.replace('http://', 'http://admin:hunter2@');
+  const session = await connector.open({ base_url: allowed.url, target_url: `${target}/x`, mode: 'egress' });
+  t.after(() => session.close());
+  await assert.rejects(session.call('test-connection'), ConnectorError);
+  assert.deepEqual(foreign.server.hits, []);
+  // preview2-shim already refuses such an authority when the request is built; a denial, if
+  // any, must not carry the credentials.
+  for (const d of session.denied) assert.doesNotMatch(JSON.stringify({ ...d, message: d.message }), /hunter2/);
 });
 
 test('egress: plain http to a remote host is refused at open, naming the setting', async () => {
@@ -138,4 +153,18 @@ test('the connector sees no environment variables and no arguments', async (t) =
   assert.match(error.message, /vars=0/);
   assert.match(error.message, /home=None/);
   assert.match(error.message, /args=0/);
+});
+
+test('a session left open does not keep the process alive', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const script = `
+    import { loadConnector } from ${JSON.stringify(new URL('../src/index.js', import.meta.url).href)};
+    const c = await loadConnector(${JSON.stringify(hostile())}, { cacheDir: ${JSON.stringify(CACHE_DIR)} });
+    const s = await c.open({ base_url: 'http://127.0.0.1:9', mode: 'none' });
+    await s.call('test-connection').catch((e) => console.log(e.kind));
+  `;
+  // A process kept alive would never end: the generous limit only turns that hang into a failure.
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(run.status, 0, `${run.signal ?? ''} ${run.stderr}`);
+  assert.equal(run.stdout.trim(), 'invalid-input');
 });
