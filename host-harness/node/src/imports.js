@@ -5,7 +5,7 @@
 // Nothing else: a component importing anything more is refused at load (index.js).
 
 import { cli, clocks, http, io } from '@bytecodealliance/preview2-shim';
-import { Denied, originString } from './policy.js';
+import { Denied } from './policy.js';
 
 /** The import names (jco strips the `@0.2.x` version) a connector may have. */
 export const PROVIDED_IMPORTS = [
@@ -100,4 +100,3 @@ function capTimeouts(options, capNs) {
   return opts;
 }
 
-export { originString };
