@@ -35,6 +35,7 @@ const SCHEMES = { HTTP: 'http', HTTPS: 'https' };
  */
 export function hostImports(policy, onDenied, limits = {}) {
   const capNs = BigInt(limits.requestTimeoutMs ?? 30_000) * 1_000_000n;
+  capResponseBodies(limits.maxResponseBytes ?? 16 * 1024 * 1024);
   const outgoingHandler = {
     handle(request, options) {
       const scheme = request.scheme();
@@ -83,6 +84,52 @@ export function hostImports(policy, onDenied, limits = {}) {
     'wasi:io/error': io.error,
     'wasi:io/poll': io.poll,
     'wasi:io/streams': io.streams,
+  };
+}
+
+/**
+ * Caps what the guest may read of one HTTP response body: the read that would pass `maxBytes`
+ * fails with a stream error (`last-operation-failed`) instead of returning data, as the Rust
+ * host's `max_response_bytes` does. Patches this thread's preview2-shim classes (each worker
+ * has its own copy of the shim), once.
+ */
+let cappedAt = null;
+function capResponseBodies(maxBytes) {
+  if (cappedAt !== null) {
+    cappedAt = maxBytes;
+    return;
+  }
+  cappedAt = maxBytes;
+  const read = new WeakMap();
+  const { IncomingBody } = http.types;
+  const { InputStream } = io.streams;
+  const stream = IncomingBody.prototype.stream;
+  IncomingBody.prototype.stream = function cappedStream() {
+    const s = stream.call(this);
+    read.set(s, 0);
+    return s;
+  };
+  for (const name of ['read', 'blockingRead', 'skip', 'blockingSkip']) {
+    const original = InputStream.prototype[name];
+    InputStream.prototype[name] = function counted(len) {
+      if (!read.has(this)) return original.call(this, len);
+      const before = read.get(this);
+      if (before >= cappedAt) throw tooLarge();
+      // Never more than what is left under the cap.
+      const allowed = BigInt(Math.min(Number(len), cappedAt - before + 1));
+      const result = original.call(this, allowed);
+      const n = typeof result === 'bigint' ? Number(result) : result.length;
+      read.set(this, before + n);
+      if (before + n > cappedAt) throw tooLarge();
+      return result;
+    };
+  }
+}
+
+function tooLarge() {
+  return {
+    tag: 'last-operation-failed',
+    val: new io.error.Error(new Error(`the response body is larger than the host's limit of ${cappedAt} bytes`)),
   };
 }
 

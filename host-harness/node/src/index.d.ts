@@ -21,6 +21,8 @@ export interface HostOptions {
   jsHeapLimitMb?: number;
   /** Upper bound for each of the guest's HTTP timeouts (connect, first byte, between bytes). Default: 30 000. */
   requestTimeoutMs?: number;
+  /** Maximum size of one HTTP response body the guest may read; the read past it fails. Default: 16 MiB. */
+  maxResponseBytes?: number;
   /** Plain `http` only to loopback hosts (default true). */
   allowPlainHttpToLoopbackOnly?: boolean;
   /** The connector's stdout/stderr lines (at most 64 KiB per instance). Default: dropped. */

@@ -46,6 +46,7 @@ const DEFAULTS = {
   memoryLimitBytes: 64 * 1024 * 1024,
   jsHeapLimitMb: 64,
   requestTimeoutMs: 30_000,
+  maxResponseBytes: 16 * 1024 * 1024,
   allowPlainHttpToLoopbackOnly: true,
 };
 
@@ -281,6 +282,7 @@ export class Connector {
         policy: policy.toJSON(),
         exportName: this.exportName,
         requestTimeoutMs: this.opts.requestTimeoutMs,
+        maxResponseBytes: this.opts.maxResponseBytes,
       },
       resourceLimits: { maxOldGenerationSizeMb: this.opts.jsHeapLimitMb },
       // Not the host process's own flags (`--input-type`, `--eval`, loaders...).

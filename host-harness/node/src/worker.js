@@ -39,6 +39,7 @@ for (const name of ['stdout', 'stderr']) {
 
 const imports = hostImports(policy, (denial) => post({ type: 'denied', denial }), {
   requestTimeoutMs: workerData.requestTimeoutMs,
+  maxResponseBytes: workerData.maxResponseBytes,
 });
 
 async function init() {

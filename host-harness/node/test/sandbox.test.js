@@ -168,3 +168,21 @@ test('a session left open does not keep the process alive', async () => {
   assert.equal(run.status, 0, `${run.signal ?? ''} ${run.stderr}`);
   assert.equal(run.stdout.trim(), 'invalid-input');
 });
+
+test('response cap: a body longer than maxResponseBytes fails the read, typed', async (t) => {
+  const mock = await startMock('halo');
+  t.after(() => mock.stop());
+  const query = { include_inactive: false, page: 1, page_size: 50 };
+  const roomy = await loadConnector(haloWasm(), { cacheDir: CACHE_DIR });
+  const ok = await roomy.open(mock.settings);
+  t.after(() => ok.close());
+  assert.equal((await ok.call('list-organizations', query)).items.length, 50);
+  // The token answer fits in 4 KiB; 50 organizations do not.
+  const tight = await loadConnector(haloWasm(), { cacheDir: CACHE_DIR, maxResponseBytes: 4096 });
+  const session = await tight.open(mock.settings);
+  t.after(() => session.close());
+  const error = await session.call('list-organizations', query).catch((e) => e);
+  assert.ok(error instanceof ConnectorError, String(error));
+  assert.match(error.message, /larger than the host's limit of 4096 bytes/);
+  assert.equal(session.poisoned, false);
+});
