@@ -35,6 +35,7 @@ use bytes::Bytes;
 use connectwise_connector::session::CwSession;
 use halo_connector::session::HaloSession;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper_rustls::{HttpsConnector, MaybeHttpsStream};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -52,6 +53,14 @@ use types::{
 
 /// How long an idle pooled connection is kept (hyper-util's default).
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// Why a [`NativeClient`] could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum NativeError {
+    /// An entry of the CA list is not PEM certificates (its index, why).
+    #[error("ca_pem[{0}] is not a PEM certificate: {1}")]
+    Ca(usize, String),
+}
 
 /// What a [`NativeClient`] did, counted since it was made.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -78,31 +87,32 @@ fn bump(counter: &AtomicU64) {
     counter.fetch_add(1, Ordering::Relaxed);
 }
 
-/// hyper-util's [`HttpConnector`], counting the connections it opens.
+/// hyper-rustls over hyper-util's [`HttpConnector`] (plain `http` or `https`), counting the
+/// connections it opens (connected and, over `https`, the handshake done).
 #[derive(Clone)]
 struct CountingConnector {
-    inner: HttpConnector,
+    inner: HttpsConnector<HttpConnector>,
     counters: Arc<Counters>,
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
-type ConnectFuture =
-    Pin<Box<dyn Future<Output = Result<TokioIo<tokio::net::TcpStream>, BoxError>> + Send>>;
+type Stream = MaybeHttpsStream<TokioIo<tokio::net::TcpStream>>;
+type ConnectFuture = Pin<Box<dyn Future<Output = Result<Stream, BoxError>> + Send>>;
 
 impl tower_service::Service<http::Uri> for CountingConnector {
-    type Response = TokioIo<tokio::net::TcpStream>;
+    type Response = Stream;
     type Error = BoxError;
     type Future = ConnectFuture;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx).map_err(Into::into)
+        self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, uri: http::Uri) -> Self::Future {
         let connecting = self.inner.call(uri);
         let counters = self.counters.clone();
         Box::pin(async move {
-            let connected = connecting.await.map_err(BoxError::from);
+            let connected = connecting.await;
             match &connected {
                 Ok(_) => bump(&counters.connections_opened),
                 Err(_) => bump(&counters.connections_failed),
@@ -135,13 +145,51 @@ impl std::fmt::Debug for NativeClient {
 }
 
 impl NativeClient {
-    /// A client whose connections run on `runtime` (which must have I/O and time enabled).
+    /// A client whose connections run on `runtime` (which must have I/O and time enabled),
+    /// plain `http` only.
     pub fn new(runtime: tokio::runtime::Handle) -> NativeClient {
+        Self::with_roots(runtime, rustls::RootCertStore::empty())
+    }
+
+    /// A client that also speaks `https` to servers whose certificate one of `ca_pem` (PEM
+    /// text, one or more certificates each) issued: a test CA, as the host's
+    /// `HostConfig::extra_ca_pem`. No other root is trusted.
+    pub fn with_ca(
+        runtime: tokio::runtime::Handle,
+        ca_pem: &[String],
+    ) -> Result<NativeClient, NativeError> {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::CertificateDer;
+        let mut roots = rustls::RootCertStore::empty();
+        for (index, pem) in ca_pem.iter().enumerate() {
+            for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+                let cert = cert.map_err(|e| NativeError::Ca(index, e.to_string()))?;
+                roots
+                    .add(cert)
+                    .map_err(|e| NativeError::Ca(index, e.to_string()))?;
+            }
+        }
+        Ok(Self::with_roots(runtime, roots))
+    }
+
+    fn with_roots(runtime: tokio::runtime::Handle, roots: rustls::RootCertStore) -> NativeClient {
         let counters = Arc::new(Counters::default());
         let mut http = HttpConnector::new();
+        http.enforce_http(false);
         http.set_nodelay(true);
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("ring supports the default protocol versions")
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
         let connector = CountingConnector {
-            inner: http,
+            inner: https,
             counters: counters.clone(),
         };
         let client = Client::builder(TokioExecutor::new())
