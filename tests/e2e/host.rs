@@ -270,6 +270,48 @@ async fn many_sessions_run_concurrently() {
     }
 }
 
+/// A platform keeps a session per tenant: its requests must not use up the instance's resource
+/// table (4,096 entries), as they did while wasmtime-wasi-http 48 kept every request's
+/// `request-options`, which the guest hands over with `handle`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_session_makes_more_requests_than_its_resource_table_holds() {
+    let (_host, connector) = loaded(HostConfig {
+        rate_budget: None,
+        ..HostConfig::default()
+    });
+    let mock = MockHalo::start(MockConfig::default()).await.unwrap();
+    let mut session = open(&connector, &mock).await;
+    let query = psa_host::types::OrganizationQuery {
+        search: None,
+        include_inactive: false,
+        page: None,
+        page_size: None,
+    };
+    let id = session
+        .list_organizations(&query)
+        .await
+        .unwrap()
+        .unwrap()
+        .items[0]
+        .id
+        .clone();
+    mock.reset_counts();
+    let calls = 4_500;
+    for call in 0..calls {
+        let result = session.get_organization(&id).await;
+        assert!(
+            matches!(result, Ok(Ok(_))),
+            "call {call} of {calls} failed: {result:?}"
+        );
+    }
+    assert!(
+        mock.total_requests() >= calls,
+        "the mock saw {} requests",
+        mock.total_requests()
+    );
+    assert!(!session.is_poisoned());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_json_api_matches_the_typed_api() {
     let (_host, connector) = default_loaded();

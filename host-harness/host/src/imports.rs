@@ -6,11 +6,15 @@
 //! [`SessionState`](crate::state::SessionState): no environment, no arguments, an empty stdin,
 //! stdout and stderr into the host's log.
 
-use wasmtime::component::{HasData, Linker, ResourceTable};
+use wasmtime::component::{HasData, Linker, Resource, ResourceTable};
+use wasmtime::StoreContextMut;
 use wasmtime_wasi::cli::{WasiCli, WasiCliView as _};
 use wasmtime_wasi::clocks::{WasiClocks, WasiClocksView as _};
 use wasmtime_wasi::p2::bindings::{cli, clocks};
 use wasmtime_wasi::WasiView;
+use wasmtime_wasi_http::p2::bindings::http;
+use wasmtime_wasi_http::p2::types::{HostFutureIncomingResponse, HostOutgoingRequest};
+use wasmtime_wasi_http::{RequestOptions, WasiHttp, WasiHttpView as _};
 
 use crate::state::SessionState;
 
@@ -78,6 +82,42 @@ pub(crate) fn add_connector_imports(linker: &mut Linker<SessionState>) -> wasmti
     cli::terminal_stdin::add_to_linker::<_, WasiCli>(l, SessionState::cli)?;
     cli::terminal_stdout::add_to_linker::<_, WasiCli>(l, SessionState::cli)?;
     cli::terminal_stderr::add_to_linker::<_, WasiCli>(l, SessionState::cli)?;
-    wasmtime_wasi_http::p2::add_only_http_to_linker_async(l)?;
+    let options = wasmtime_wasi_http::p2::bindings::LinkOptions::default();
+    http::types::add_to_linker::<_, WasiHttp>(l, &options.into(), SessionState::http)?;
+    add_outgoing_handler(l)?;
     Ok(())
+}
+
+/// `wasi:http/outgoing-handler` as wasmtime-wasi-http implements it, except that the
+/// `request-options` a guest hands over with `handle` are released afterwards.
+///
+/// `handle` takes ownership of the options (`option<request-options>`, not a borrow), but
+/// wasmtime-wasi-http 48 only reads them and leaves them in the instance's resource table: a
+/// session trapped with "resource table has no free keys" after about 4,000 requests
+/// (`MAX_RESOURCES` in `state.rs`). Tested in `tests/e2e/host.rs`.
+fn add_outgoing_handler(linker: &mut Linker<SessionState>) -> wasmtime::Result<()> {
+    type Params = (
+        Resource<HostOutgoingRequest>,
+        Option<Resource<RequestOptions>>,
+    );
+    type Answer = Result<Resource<HostFutureIncomingResponse>, http::types::ErrorCode>;
+    let mut instance = linker.instance("wasi:http/outgoing-handler@0.2.12")?;
+    instance.func_wrap(
+        "handle",
+        |mut store: StoreContextMut<'_, SessionState>, (request, options): Params| {
+            let options_rep = options.as_ref().map(Resource::rep);
+            let mut http = store.data_mut().http();
+            let answer = http::outgoing_handler::Host::handle(&mut http, request, options);
+            if let Some(rep) = options_rep {
+                // Whatever `handle` answered, the options are the host's now and used up.
+                let _ = http.table.delete(Resource::<RequestOptions>::new_own(rep));
+            }
+            // An `ErrorCode` goes to the guest; anything else is a trap, as in the bindings.
+            let answer: Answer = match answer {
+                Ok(response) => Ok(response),
+                Err(error) => Err(error.downcast()?),
+            };
+            Ok((answer,))
+        },
+    )
 }
