@@ -23,13 +23,14 @@ async fn quick_bench_measures_every_figure_for_connectwise() {
 }
 
 /// Latency figures measured in the component and natively.
-const TWINS: [&str; 6] = [
+const TWINS: [&str; 7] = [
     "open",
     "open_pooled",
     "in_guest_call",
     "create_ticket",
     "sync_alert",
     "http_call",
+    "https_call",
 ];
 
 async fn bench(psa: Psa, component: PathBuf) {

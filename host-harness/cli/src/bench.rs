@@ -14,6 +14,7 @@
 //! - create-ticket with a warm token (and the requests each made, read from the mock);
 //! - sync-alert of a new alert (a ticket created; requests each, from the mock);
 //! - HTTP call: `get-organization`, one request through wasi-http, the policy and the mock;
+//!   the same over HTTPS (a mock serving a test CA's certificate, trusted by both sides);
 //! - throughput: `get-organization` calls per second over 1, 16, 64 sessions in parallel
 //!   (natively: threads), and the connections the mock accepted per 1,000 of its requests;
 //! - live sessions: resident memory with N sessions open, each after one call, and the
@@ -706,6 +707,51 @@ pub async fn run_bench(config: BenchConfig) -> anyhow::Result<BenchReport> {
     );
     report.target("http_call", Target::AtMostTimesNative(1.10));
     drop(session);
+
+    // The same call over HTTPS: a mock serving a test CA's certificate, which both sides trust
+    // (the host through `extra_ca_pem`), each on a kept-alive TLS connection.
+    let ca = psa_mock::tls::TestCa::generate()?;
+    let tls_mock = PsaMock::start_tls(psa, &ca).await?;
+    let tls_host = ConnectorHost::new(HostConfig {
+        rate_budget: None,
+        extra_ca_pem: vec![ca.ca_pem()],
+        ..HostConfig::default()
+    })?;
+    let path = config.component.clone();
+    let tls_connector = tokio::task::spawn_blocking(move || tls_host.load(path)).await??;
+    let mut session = open(&tls_connector, &tls_mock).await?;
+    get_organization(&mut session, psa).await?;
+    let mut https = Vec::with_capacity(iterations);
+    for _ in 0..iterations {
+        let started = Instant::now();
+        get_organization(&mut session, psa).await?;
+        https.push(started.elapsed());
+    }
+    drop(session);
+    let tls_native = Native {
+        psa,
+        client: NativeClient::with_ca(tokio::runtime::Handle::current(), &[ca.ca_pem()])?,
+        settings: Arc::new(tls_mock.connector_settings()),
+    };
+    let native_https = tls_native.run(|n| {
+        let session = n.open()?;
+        native_get_organization(&session, n.psa)?;
+        (0..iterations)
+            .map(|_| {
+                let started = Instant::now();
+                native_get_organization(&session, n.psa)?;
+                Ok(started.elapsed())
+            })
+            .collect::<anyhow::Result<Vec<_>>>()
+    })?;
+    tls_mock.shutdown().await;
+    report.push(
+        "https_call",
+        "a call with one HTTPS request (get-organization, TLS on a kept-alive connection)",
+        Unit::Millis,
+        Some(Stat::of_durations(&https)),
+        Some(Stat::of_durations(&native_https)),
+    );
 
     // Throughput, and the connections it took.
     let mut wasm_connections = (0u64, 0u64);
