@@ -241,8 +241,8 @@ mod tests {
 
     #[test]
     fn internationalised_host_names_work_in_every_form() {
-        // Components are built without Unicode mapping tables (idna_adapter pinned to 1.0): the
-        // ASCII form, the Unicode form and an upper-case one still reach the same host.
+        // The ASCII (xn--) form, the Unicode form and an upper-case one reach the same host
+        // (url's IDNA processing with its Unicode tables; they stay in the component).
         for raw in [
             "https://xn--mnchen-3ya.example",
             "https://münchen.example",

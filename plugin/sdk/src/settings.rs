@@ -136,17 +136,9 @@ pub fn parse_server_url(
     example: &str,
 ) -> Result<Url, ConnectorError> {
     let url = Url::parse(raw).map_err(|e| {
-        // Components are built without Unicode mapping tables (idna_adapter pinned to 1.0: the
-        // tables were a sixth of the component); a host name they cannot map can still be
-        // entered in its ASCII form.
-        let hint = if raw.is_ascii() {
-            String::new()
-        } else {
-            "; enter an internationalised host name in its ASCII form (xn--...)".to_string()
-        };
         problem(
             key,
-            format!("{label} '{raw}' is not a valid URL ({e}){hint}; it looks like {example}"),
+            format!("{label} '{raw}' is not a valid URL ({e}); it looks like {example}"),
         )
     })?;
     if url.scheme() != "https" && url.scheme() != "http" {
