@@ -181,7 +181,12 @@ async fn start_browser() -> (DriverGroup, Client) {
             // Its own process group, which the browsers it starts join: see `DriverGroup`.
             .process_group(0)
             .spawn()
-            .expect("start chromedriver"),
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start {CHROMEDRIVER} ({e}): the studio's browser test needs Debian's \
+                     chromium and chromium-driver packages (.ci/run installs them)"
+                )
+            }),
     ));
     let mut args = vec![
         "--headless=new",
