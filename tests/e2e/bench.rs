@@ -62,19 +62,48 @@ async fn bench(psa: Psa, component: PathBuf) {
     assert!(per_sync.wasm.unwrap().median >= 2.0, "{per_sync:?}");
     assert_eq!(per_sync.wasm, per_sync.native);
 
-    for sessions in [1, 16, 64] {
-        let figure = report
-            .figure(&format!("throughput_{sessions}"))
-            .unwrap_or_else(|| panic!("no throughput at {sessions}"));
-        assert!(figure.wasm.unwrap().median > 0.0 && figure.native.unwrap().median > 0.0);
-        assert!(figure.ratio().is_some(), "{figure:?}");
-        assert!(figure.target.is_some_and(|t| t.met(figure).is_some()));
+    // Throughput over HTTP and over HTTPS (the TLS mock), both sides measured, each with
+    // the ≥ 0.8× native target; the HTTPS rows right after the HTTP ones.
+    for prefix in ["", "https_"] {
+        for sessions in [1, 16, 64] {
+            let key = format!("{prefix}throughput_{sessions}");
+            let figure = report.figure(&key).unwrap_or_else(|| panic!("no {key}"));
+            assert_eq!(figure.unit, Unit::PerSecond, "{key}");
+            assert!(
+                figure.wasm.unwrap().median > 0.0 && figure.native.unwrap().median > 0.0,
+                "{figure:?}"
+            );
+            assert!(figure.ratio().is_some(), "{figure:?}");
+            assert_eq!(
+                figure.target,
+                Some(psa_harness::bench::Target::AtLeastTimesNative(0.8)),
+                "{key}"
+            );
+            assert!(figure.target.is_some_and(|t| t.met(figure).is_some()));
+        }
+        // Pooled connections on both sides: fewer connections than requests.
+        let key = format!("{prefix}connections_per_1000");
+        let connections = report.figure(&key).unwrap_or_else(|| panic!("no {key}"));
+        for stat in [connections.wasm, connections.native] {
+            let stat = stat.unwrap_or_else(|| panic!("{key}: a side is missing"));
+            assert!(0.0 < stat.median && stat.median < 1000.0, "{connections:?}");
+        }
     }
-    // Pooled connections on both sides: fewer connections than requests.
-    let connections = report.figure("connections_per_1000").unwrap();
-    for stat in [connections.wasm.unwrap(), connections.native.unwrap()] {
-        assert!(0.0 < stat.median && stat.median < 1000.0, "{connections:?}");
-    }
+    let keys: Vec<&str> = report.figures.iter().map(|f| f.key.as_str()).collect();
+    let http_end = keys
+        .iter()
+        .position(|&k| k == "connections_per_1000")
+        .unwrap();
+    assert_eq!(
+        keys[http_end + 1..http_end + 5],
+        [
+            "https_throughput_1",
+            "https_throughput_16",
+            "https_throughput_64",
+            "https_connections_per_1000"
+        ],
+        "{keys:?}"
+    );
     assert!(report.figure("http_call").unwrap().target.is_some());
 
     let size = report.figure("component_bytes").unwrap();

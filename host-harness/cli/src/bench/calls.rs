@@ -1,6 +1,6 @@
 //! Calls on a warm session, wasm next to native: in the guest only, create-ticket,
-//! sync-alert, and one HTTP and HTTPS request. Each phase has a session of its own on both
-//! sides.
+//! sync-alert, and one HTTP and HTTPS request (and the HTTPS side, [`Tls`], which the
+//! throughput phase also uses). Each phase has a session of its own on both sides.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -273,29 +273,52 @@ pub(super) async fn http_call(
     Ok(())
 }
 
-/// The same call over HTTPS: a mock serving a test CA's certificate, which both sides trust
-/// (the host through `extra_ca_pem`), each on a kept-alive TLS connection. Returns the HTTPS
-/// host's connector, which the run keeps (with its engine) to its end.
+/// The HTTPS side of the run: a mock serving a test CA's certificate, a host that trusts the
+/// CA through `extra_ca_pem` (with its connector) and a native client that trusts it too. The
+/// HTTPS call and the HTTPS throughput measure with it; the run keeps it (with its engine) to
+/// its end.
+pub(super) struct Tls {
+    pub(super) mock: PsaMock,
+    pub(super) connector: LoadedConnector,
+    pub(super) native: Native,
+}
+
+impl Tls {
+    /// Starts the TLS mock and loads the component on a host that trusts its CA.
+    pub(super) async fn start(run: &Run<'_>) -> anyhow::Result<Tls> {
+        let Run { config, psa, .. } = *run;
+        let ca = psa_mock::tls::TestCa::generate()?;
+        let mock = PsaMock::start_tls(psa, &ca).await?;
+        let host = ConnectorHost::new(HostConfig {
+            rate_budget: None,
+            extra_ca_pem: vec![ca.ca_pem()],
+            ..HostConfig::default()
+        })?;
+        let path = config.component.clone();
+        let connector = tokio::task::spawn_blocking(move || host.load(path)).await??;
+        let native = Native {
+            psa,
+            client: NativeClient::with_ca(tokio::runtime::Handle::current(), &[ca.ca_pem()])?,
+            settings: Arc::new(mock.connector_settings()),
+        };
+        Ok(Tls {
+            mock,
+            connector,
+            native,
+        })
+    }
+}
+
+/// The same call over HTTPS ([`Tls`]), each side on a kept-alive TLS connection.
 pub(super) async fn https_call(
     run: &Run<'_>,
+    tls: &Tls,
     report: &mut BenchReport,
-) -> anyhow::Result<LoadedConnector> {
+) -> anyhow::Result<()> {
     let Run {
-        config,
-        iterations,
-        psa,
-        ..
+        iterations, psa, ..
     } = *run;
-    let ca = psa_mock::tls::TestCa::generate()?;
-    let tls_mock = PsaMock::start_tls(psa, &ca).await?;
-    let tls_host = ConnectorHost::new(HostConfig {
-        rate_budget: None,
-        extra_ca_pem: vec![ca.ca_pem()],
-        ..HostConfig::default()
-    })?;
-    let path = config.component.clone();
-    let tls_connector = tokio::task::spawn_blocking(move || tls_host.load(path)).await??;
-    let mut session = open(&tls_connector, &tls_mock).await?;
+    let mut session = open(&tls.connector, &tls.mock).await?;
     get_organization(&mut session, psa).await?;
     let mut https = Vec::with_capacity(iterations);
     for _ in 0..iterations {
@@ -304,12 +327,7 @@ pub(super) async fn https_call(
         https.push(started.elapsed());
     }
     drop(session);
-    let tls_native = Native {
-        psa,
-        client: NativeClient::with_ca(tokio::runtime::Handle::current(), &[ca.ca_pem()])?,
-        settings: Arc::new(tls_mock.connector_settings()),
-    };
-    let native_https = tls_native.run(|n| {
+    let native_https = tls.native.run(|n| {
         let session = n.open()?;
         native_get_organization(&session, n.psa)?;
         (0..iterations)
@@ -320,7 +338,6 @@ pub(super) async fn https_call(
             })
             .collect::<anyhow::Result<Vec<_>>>()
     })?;
-    tls_mock.shutdown().await;
     report.push(
         "https_call",
         "a call with one HTTPS request (get-organization, TLS on a kept-alive connection)",
@@ -328,5 +345,5 @@ pub(super) async fn https_call(
         Some(Stat::of_durations(&https)),
         Some(Stat::of_durations(&native_https)),
     );
-    Ok(tls_connector)
+    Ok(())
 }

@@ -17,6 +17,7 @@
 //!   the same over HTTPS (a mock serving a test CA's certificate, trusted by both sides);
 //! - throughput: `get-organization` calls per second over 1, 16, 64 sessions in parallel
 //!   (natively: threads), and the connections the mock accepted per 1,000 of its requests;
+//!   the same over HTTPS (the TLS mock, kept-alive TLS connections on both sides);
 //! - live sessions: resident memory with N sessions open, each after one call, and the
 //!   memory mappings each adds (`/proc/self/maps`);
 //! - the component's size.
@@ -123,14 +124,22 @@ pub async fn run_bench(config: BenchConfig) -> anyhow::Result<BenchReport> {
     let connector = compile::compile(&run, &mut report).await?;
     let cache = compile::compile_cache(&run, &mut report).await?;
     open::session_open(&run, &connector, &cache, &mut report).await?;
-    // The sessions of these three phases, and the HTTPS phase's connector, stay to the end of
+    // The sessions of these three phases, and the HTTPS side's connector, stay to the end of
     // the run.
     let _in_guest = calls::in_guest_call(&run, &connector, &mut report).await?;
     let _create = calls::create_ticket(&run, &connector, &mut report).await?;
     let _sync = calls::sync_alert(&run, &connector, &mut report).await?;
     calls::http_call(&run, &connector, &mut report).await?;
-    let _tls_connector = calls::https_call(&run, &mut report).await?;
-    throughput::throughput(&run, &connector, &mut report).await?;
+    let tls = calls::Tls::start(&run).await?;
+    calls::https_call(&run, &tls, &mut report).await?;
+    throughput::throughput(&run, throughput::Over::http(&run, &connector), &mut report).await?;
+    throughput::throughput(&run, throughput::Over::https(&tls), &mut report).await?;
+    let calls::Tls {
+        mock: tls_mock,
+        connector: _tls_connector,
+        ..
+    } = tls;
+    tls_mock.shutdown().await;
     memory::live_sessions(&run, &mut report).await?;
     mock.shutdown().await;
     Ok(report)

@@ -1,5 +1,6 @@
 //! Throughput: `get-organization` calls per second over sessions in parallel (natively:
-//! threads), and the connections the mock accepted for them.
+//! threads), and the connections the mock accepted for them; over HTTP and over HTTPS
+//! ([`Over`]).
 
 use std::sync::Barrier;
 use std::time::Instant;
@@ -7,24 +8,65 @@ use std::time::Instant;
 use crate::psa::{Psa, PsaMock};
 use psa_host::LoadedConnector;
 
+use super::calls::Tls;
 use super::fixtures::{get_organization, native_get_organization, open, Native};
 use super::report::{BenchReport, Stat, Target, Unit};
 use super::Run;
 
-/// Throughput at each of [`BenchConfig::throughput_sessions`](super::BenchConfig::throughput_sessions), and the
-/// connections it took per 1,000 requests.
+/// What a throughput run goes through: the mock, the connector loaded on a host that reaches
+/// it and the native side that reaches it, and how its rows are named.
+#[derive(Clone, Copy)]
+pub(super) struct Over<'a> {
+    mock: &'a PsaMock,
+    connector: &'a LoadedConnector,
+    native: &'a Native,
+    /// Before each row's key: `""` (HTTP) or `"https_"`.
+    key_prefix: &'static str,
+    /// In each row's label: `""` (HTTP) or `", HTTPS"`.
+    label: &'static str,
+}
+
+impl<'a> Over<'a> {
+    /// Plain HTTP: the run's mock, `connector` and native side (rows `throughput_N`,
+    /// `connections_per_1000`).
+    pub(super) fn http(run: &Run<'a>, connector: &'a LoadedConnector) -> Over<'a> {
+        Over {
+            mock: run.mock,
+            connector,
+            native: run.native,
+            key_prefix: "",
+            label: "",
+        }
+    }
+
+    /// HTTPS: the TLS mock, its host's connector and the native side trusting its CA, on
+    /// kept-alive TLS connections (rows `https_throughput_N`, `https_connections_per_1000`).
+    pub(super) fn https(tls: &'a Tls) -> Over<'a> {
+        Over {
+            mock: &tls.mock,
+            connector: &tls.connector,
+            native: &tls.native,
+            key_prefix: "https_",
+            label: ", HTTPS",
+        }
+    }
+}
+
+/// Throughput at each of [`BenchConfig::throughput_sessions`](super::BenchConfig::throughput_sessions)
+/// over `over`, and the connections it took per 1,000 requests.
 pub(super) async fn throughput(
     run: &Run<'_>,
-    connector: &LoadedConnector,
+    over: Over<'_>,
     report: &mut BenchReport,
 ) -> anyhow::Result<()> {
-    let Run {
-        config,
-        psa,
+    let Run { config, psa, .. } = *run;
+    let Over {
         mock,
+        connector,
         native,
-        ..
-    } = *run;
+        key_prefix,
+        label,
+    } = over;
     let mut wasm_connections = (0u64, 0u64);
     let mut native_connections = (0u64, 0u64);
     for &sessions in &config.throughput_sessions {
@@ -45,17 +87,15 @@ pub(super) async fn throughput(
         let after = counts();
         native_connections.0 += after.0 - before.0;
         native_connections.1 += after.1 - before.1;
+        let key = format!("{key_prefix}throughput_{sessions}");
         report.push(
-            &format!("throughput_{sessions}"),
-            &format!("throughput, {sessions} sessions (native: threads)"),
+            &key,
+            &format!("throughput{label}, {sessions} sessions (native: threads)"),
             Unit::PerSecond,
             Some(Stat::single(rate, sessions * per_session)),
             Some(Stat::single(native_rate, sessions * per_session)),
         );
-        report.target(
-            &format!("throughput_{sessions}"),
-            Target::AtLeastTimesNative(0.8),
-        );
+        report.target(&key, Target::AtLeastTimesNative(0.8));
     }
     if !config.throughput_sessions.is_empty() {
         let per_1000 = |(opened, requests): (u64, u64)| {
@@ -65,8 +105,10 @@ pub(super) async fn throughput(
             )
         };
         report.push(
-            "connections_per_1000",
-            "connections accepted by the mock per 1,000 requests (throughput runs, warm-up included)",
+            &format!("{key_prefix}connections_per_1000"),
+            &format!(
+                "connections accepted by the mock per 1,000 requests{label} (throughput runs, warm-up included)"
+            ),
             Unit::Count,
             Some(per_1000(wasm_connections)),
             Some(per_1000(native_connections)),
