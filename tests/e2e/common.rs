@@ -256,6 +256,25 @@ pub fn tickets_with_key(mock: &PsaMock, key: &str) -> usize {
     }
 }
 
+/// Asserts that the mock holds the ticket closed (Halo: the closed status; ConnectWise: the
+/// alert board's closed status and `closedFlag`).
+pub fn assert_closed_in_mock(mock: &PsaMock, ticket_id: i64) {
+    match mock {
+        PsaMock::Halo(m) => assert_eq!(
+            m.ticket(ticket_id).unwrap()["status_id"],
+            ids::STATUS_CLOSED
+        ),
+        PsaMock::ConnectWise(m) => {
+            let stored = m.ticket(ticket_id).unwrap();
+            assert_eq!(
+                stored["status"]["id"],
+                psa_mock::connectwise::seed_ids::ALERTS_STATUS_CLOSED
+            );
+            assert_eq!(stored["closedFlag"], true);
+        }
+    }
+}
+
 /// Backdates the ticket's closing to 2020-01-01, well outside any re-open window (each mock
 /// takes its PSA's own date format).
 pub fn closed_long_ago(mock: &PsaMock, ticket_id: i64) {

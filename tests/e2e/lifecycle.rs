@@ -181,17 +181,7 @@ async fn resolve_closes_untouched_tickets_and_reports_every_case(psa: Psa) {
     let request = resolve("av/eicar", Some(&created.ticket.id));
     let resolved = ok(session.resolve_alert(&profile, &request).await);
     assert_eq!(resolved.decision, ResolveDecision::Closed);
-    match &mock {
-        PsaMock::Halo(m) => assert_eq!(
-            m.ticket(id(&created.ticket)).unwrap()["status_id"],
-            ids::STATUS_CLOSED
-        ),
-        PsaMock::ConnectWise(m) => {
-            let stored = m.ticket(id(&created.ticket)).unwrap();
-            assert_eq!(stored["status"]["id"], cw_ids::ALERTS_STATUS_CLOSED);
-            assert_eq!(stored["closedFlag"], true);
-        }
-    }
+    assert_closed_in_mock(&mock, id(&created.ticket));
     assert!(resolved
         .audit
         .changed

@@ -8,8 +8,8 @@ use std::sync::OnceLock;
 
 use psa_host::types::*;
 use psa_host::{ConnectorHost, HostConfig, HostError, LoadedConnector};
-use psa_mock::connectwise::{seed_ids as cw_ids, ConnectWiseConfig, MockConnectWise};
-use psa_mock::halo::{seed_ids as ids, MockConfig, MockHalo};
+use psa_mock::connectwise::{ConnectWiseConfig, MockConnectWise};
+use psa_mock::halo::{MockConfig, MockHalo};
 use psa_mock::tls::{ServerCert, TestCa};
 
 use crate::common::*;
@@ -143,17 +143,7 @@ async fn the_seed_flow_runs_over_tls(psa: Psa) {
         .resolve_alert(&profile, &resolve("tls/edr-1", Some(&created.ticket.id)))
         .await);
     assert_eq!(resolved.decision, ResolveDecision::Closed);
-    match &mock {
-        PsaMock::Halo(m) => assert_eq!(
-            m.ticket(id(&created.ticket)).unwrap()["status_id"],
-            ids::STATUS_CLOSED
-        ),
-        PsaMock::ConnectWise(m) => {
-            let stored = m.ticket(id(&created.ticket)).unwrap();
-            assert_eq!(stored["status"]["id"], cw_ids::ALERTS_STATUS_CLOSED);
-            assert_eq!(stored["closedFlag"], true);
-        }
-    }
+    assert_closed_in_mock(&mock, id(&created.ticket));
     let stats = session.requests();
     assert_eq!(stats.failed, 0, "{stats:?}");
     assert!(stats.success >= 8, "{stats:?}");

@@ -10,7 +10,7 @@ use psa_host::{ConnectorHost, ConnectorSession, HostConfig, LoadedConnector};
 use psa_native::NativeClient;
 
 use super::fixtures::{
-    get_organization, host_types, native_get_organization, open, sdk_types, Native,
+    get_organization, host_types, native_get_organization, open, open_warm, sdk_types, Native,
 };
 use super::report::{BenchReport, Stat, Target, Unit};
 use super::Run;
@@ -92,17 +92,11 @@ pub(super) async fn create_ticket(
         native,
         ..
     } = *run;
-    let wasm_profile = profile!(host_types, psa);
-    let create = |n: usize| ticket_request!(host_types, n);
-    let mut session = open(connector, mock).await?;
-    session
-        .create_ticket(&wasm_profile, &create(0))
-        .await?
-        .map_err(|e| anyhow::anyhow!("create-ticket failed: {e:?}"))?;
+    let (mut session, wasm_profile) = open_warm(connector, mock, psa).await?;
     let before = mock.server().total_requests();
     let mut creates = Vec::with_capacity(iterations);
     for i in 0..iterations {
-        let request = create(i + 1);
+        let request = ticket_request!(host_types, i + 1);
         let started = Instant::now();
         session
             .create_ticket(&wasm_profile, &request)
@@ -113,11 +107,7 @@ pub(super) async fn create_ticket(
     let wasm_requests_per_create =
         (mock.server().total_requests() - before) as f64 / iterations as f64;
     let (native_creates, native_requests_per_create) = native.run(|n| {
-        let session = n.open()?;
-        let profile = profile!(sdk_types, n.psa);
-        session
-            .create_ticket(&profile, &ticket_request!(sdk_types, 0))
-            .map_err(|e| anyhow::anyhow!("native create-ticket: {e:?}"))?;
+        let (session, profile) = n.open_warm()?;
         let before = mock.server().total_requests();
         let mut creates = Vec::with_capacity(iterations);
         for i in 0..iterations {
@@ -163,13 +153,7 @@ pub(super) async fn sync_alert(
         native,
         ..
     } = *run;
-    let wasm_profile = profile!(host_types, psa);
-    let create = |n: usize| ticket_request!(host_types, n);
-    let mut session = open(connector, mock).await?;
-    session
-        .create_ticket(&wasm_profile, &create(0))
-        .await?
-        .map_err(|e| anyhow::anyhow!("create-ticket failed: {e:?}"))?;
+    let (mut session, wasm_profile) = open_warm(connector, mock, psa).await?;
     let mut syncs = Vec::with_capacity(iterations);
     let before = mock.server().total_requests();
     for i in 0..iterations {
@@ -189,12 +173,7 @@ pub(super) async fn sync_alert(
     let wasm_requests_per_sync =
         (mock.server().total_requests() - before) as f64 / iterations as f64;
     let (native_syncs, native_requests_per_sync) = native.run(|n| {
-        let session = n.open()?;
-        let profile = profile!(sdk_types, n.psa);
-        // The token and lookups, as the wasm session has them.
-        session
-            .create_ticket(&profile, &ticket_request!(sdk_types, 0))
-            .map_err(|e| anyhow::anyhow!("native create-ticket: {e:?}"))?;
+        let (session, profile) = n.open_warm()?;
         let before = mock.server().total_requests();
         let mut syncs = Vec::with_capacity(iterations);
         for i in 0..iterations {

@@ -100,6 +100,22 @@ pub(super) async fn open(
         .map_err(|e| anyhow::anyhow!("settings refused: {e:?}"))
 }
 
+/// A session with a warm token and its lookups cached (one create-ticket made), and the
+/// profile it creates with: where the create-ticket and sync-alert phases start.
+pub(super) async fn open_warm(
+    connector: &LoadedConnector,
+    mock: &PsaMock,
+    psa: Psa,
+) -> anyhow::Result<(ConnectorSession, host_types::MappingProfile)> {
+    let profile = profile!(host_types, psa);
+    let mut session = open(connector, mock).await?;
+    session
+        .create_ticket(&profile, &ticket_request!(host_types, 0))
+        .await?
+        .map_err(|e| anyhow::anyhow!("create-ticket failed: {e:?}"))?;
+    Ok((session, profile))
+}
+
 pub(super) async fn get_organization(
     session: &mut ConnectorSession,
     psa: Psa,
@@ -134,6 +150,16 @@ impl Native {
             self.client.transport(),
         )
         .map_err(|e| anyhow::anyhow!("native open refused the settings: {e:?}"))
+    }
+
+    /// [`open_warm`]'s native twin: a session with a warm token and lookups, and its profile.
+    pub(super) fn open_warm(&self) -> anyhow::Result<(NativeSession, sdk_types::MappingProfile)> {
+        let session = self.open()?;
+        let profile = profile!(sdk_types, self.psa);
+        session
+            .create_ticket(&profile, &ticket_request!(sdk_types, 0))
+            .map_err(|e| anyhow::anyhow!("native create-ticket: {e:?}"))?;
+        Ok((session, profile))
     }
 
     /// Runs `work` where blocking is allowed (the native transport blocks on the runtime):
